@@ -1,0 +1,39 @@
+import { Module } from '@nestjs/common';
+import type { DynamicModule } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import type { Logger } from 'pino';
+import type { LoadedSite } from '#libs/profiles';
+import { CLOCK } from './common/clock.js';
+import type { Clock } from './common/clock.js';
+import { CONFIG, LOGGER, SITE } from './common/tokens.js';
+import type { ControllerConfig } from './config/controller-config.js';
+import { dataSourceOptions } from './database/data-source.js';
+import { FieldbusModule } from './fieldbus/fieldbus.module.js';
+import { HealthModule } from './health/health.module.js';
+import { PointsModule } from './points/points.module.js';
+
+export interface AppDeps {
+  config: ControllerConfig;
+  site: LoadedSite;
+  logger: Logger;
+  clock: Clock;
+}
+
+/** Boot hands over what it validated; the modules below receive it by token. */
+@Module({})
+export class AppModule {
+  static forRoot(deps: AppDeps): DynamicModule {
+    return {
+      module: AppModule,
+      global: true,
+      imports: [TypeOrmModule.forRoot(dataSourceOptions(deps.config.database)), PointsModule, FieldbusModule, HealthModule],
+      providers: [
+        { provide: CONFIG, useValue: deps.config },
+        { provide: SITE, useValue: deps.site },
+        { provide: LOGGER, useValue: deps.logger },
+        { provide: CLOCK, useValue: deps.clock },
+      ],
+      exports: [CONFIG, SITE, LOGGER, CLOCK],
+    };
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * The controller's one SQLite file (better-sqlite3 12.x; 13 crashes on Node 20).
+ * WAL so the API reads while the scan writes; schema only through migrations,
+ * run at boot — never `synchronize` outside tests.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { DataSourceOptions } from 'typeorm';
+import { PointSample } from '../points/point-sample.entity.js';
+import { Init1764230400000 } from './migrations/1764230400000-init.js';
+
+export const ENTITIES = [PointSample];
+export const MIGRATIONS = [Init1764230400000];
+
+export function dataSourceOptions(file: string): DataSourceOptions {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  return {
+    type: 'better-sqlite3',
+    database: file,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsRun: true,
+    synchronize: false,
+    enableWAL: file !== ':memory:',
+    prepareDatabase: (db: { pragma(s: string): unknown }) => {
+      db.pragma('synchronous = NORMAL');
+      db.pragma('busy_timeout = 5000');
+    },
+  };
+}

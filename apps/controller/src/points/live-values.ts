@@ -1,0 +1,99 @@
+/**
+ * The live value of every point of the site, with its quality and time. The
+ * scanner writes it; the API reads it. `stale` is derived at read time: a
+ * value that has not been refreshed for three poll intervals is stale even if
+ * no read has failed (a scan that overruns, a stuck loop).
+ */
+import { Inject, Injectable } from '@nestjs/common';
+import type { LoadedSite, PointDef, SiteDevice } from '#libs/profiles';
+import type { PointDto, PointQuality } from '#libs/contracts';
+import { CLOCK } from '../common/clock.js';
+import type { Clock } from '../common/clock.js';
+import { SITE } from '../common/tokens.js';
+
+export const STALE_AFTER_INTERVALS = 3;
+
+interface LiveValue {
+  device: SiteDevice;
+  point: PointDef;
+  value: number | null;
+  /** The quality last reported by the scan (never `stale`, which is derived). */
+  quality: Exclude<PointQuality, 'stale'>;
+  updatedAt: number | null;
+}
+
+/** Globally unique point id: point ids are unique within a device, device ids within a site. */
+export function pointKey(deviceId: string, pointId: string): string {
+  return `${deviceId}.${pointId}`;
+}
+
+@Injectable()
+export class LiveValues {
+  private readonly values = new Map<string, LiveValue>();
+
+  constructor(
+    @Inject(SITE) site: LoadedSite,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {
+    for (const device of site.devices)
+      for (const point of site.profiles[device.profile].points)
+        this.values.set(pointKey(device.id, point.id), { device, point, value: null, quality: 'comm-fail', updatedAt: null });
+  }
+
+  update(deviceId: string, pointId: string, value: number, at: number): void {
+    const v = this.values.get(pointKey(deviceId, pointId));
+    if (!v) return;
+    v.value = value;
+    v.quality = 'good';
+    v.updatedAt = at;
+  }
+
+  /** The device did not answer for this point: keep the last value (people want to see it) but flag it. */
+  fail(deviceId: string, pointId: string): void {
+    const v = this.values.get(pointKey(deviceId, pointId));
+    if (v) v.quality = 'comm-fail';
+  }
+
+  quality(key: string): PointQuality | undefined {
+    const v = this.values.get(key);
+    return v && this.effectiveQuality(v);
+  }
+
+  list(filter?: { deviceId?: string }): PointDto[] {
+    const out: PointDto[] = [];
+    for (const [key, v] of this.values) {
+      if (filter?.deviceId && v.device.id !== filter.deviceId) continue;
+      out.push(this.toDto(key, v));
+    }
+    return out;
+  }
+
+  get(key: string): PointDto | undefined {
+    const v = this.values.get(key);
+    return v && this.toDto(key, v);
+  }
+
+  private effectiveQuality(v: LiveValue): PointQuality {
+    if (v.quality === 'good' && v.updatedAt !== null) {
+      const age = this.clock.now() - v.updatedAt;
+      if (age > STALE_AFTER_INTERVALS * v.device.pollIntervalMs) return 'stale';
+    }
+    return v.quality;
+  }
+
+  private toDto(key: string, v: LiveValue): PointDto {
+    const stateText = v.point.states && v.value !== null ? v.point.states[String(v.value)] : undefined;
+    return {
+      id: key,
+      name: v.point.name,
+      deviceId: v.device.id,
+      kind: v.point.kind,
+      unit: v.point.unit,
+      value: v.value,
+      ...(stateText !== undefined ? { stateText } : {}),
+      quality: this.effectiveQuality(v),
+      updatedAt: v.updatedAt === null ? null : new Date(v.updatedAt).toISOString(),
+      writable: v.point.access === 'write',
+    };
+  }
+}

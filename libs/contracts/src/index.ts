@@ -1,0 +1,87 @@
+/**
+ * Wire and API types shared by the apps (controller, simulator, web UI, cloud).
+ * Plain data only: no NestJS, no TypeORM, no entities (CONVENTIONS.md "five
+ * things not to do", 4).
+ */
+
+/** good: read on the last scan; stale: not refreshed for three poll intervals; comm-fail: the device did not answer. */
+export type PointQuality = 'good' | 'stale' | 'comm-fail';
+export const POINT_QUALITIES: readonly PointQuality[] = ['good', 'stale', 'comm-fail'];
+
+export interface PointDto {
+  id: string;
+  name: string;
+  deviceId: string;
+  kind: 'analog' | 'binary' | 'multistate';
+  unit: string;
+  value: number | null;
+  /** multistate: the state text of `value`, when the profile names it. */
+  stateText?: string;
+  quality: PointQuality;
+  /** ISO 8601 time of the last successful read, or null before the first. */
+  updatedAt: string | null;
+  writable: boolean;
+}
+
+export interface DeviceHealthDto {
+  id: string;
+  protocol: 'modbus' | 'bacnet';
+  state: 'ok' | 'comm-fail' | 'starting';
+  lastError: string | null;
+  lastScanAt: string | null;
+}
+
+export interface HealthDto {
+  status: 'ok' | 'degraded';
+  site: string;
+  uptimeSeconds: number;
+  points: Record<PointQuality, number>;
+  devices: DeviceHealthDto[];
+}
+
+/** RFC 9457 problem details. */
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance?: string;
+  [extension: string]: unknown;
+}
+
+/** The simulator's control API (apps/simulator): the hardware's true state, for tests and people. */
+export interface SimPriorityArraySlot {
+  priority: number;
+  value: number;
+}
+export interface SimPointState {
+  id: string;
+  name: string;
+  value: number;
+  writable: boolean;
+  /** BACnet commandable objects: the device's own priority array (non-empty slots only). */
+  priorityArray?: SimPriorityArraySlot[];
+  relinquishDefault?: number | null;
+  lastWrite?: { value: number | null; priority: number | null; at: string } | null;
+}
+export interface SimFaults {
+  offline?: boolean;
+  /** Answer every request this much later. */
+  delayMs?: number;
+  /** Modbus only: answer every request with this exception code. */
+  exceptionCode?: number;
+  /** Hold these points at a value whatever the physics or writes do. */
+  stuck?: Record<string, number>;
+  /** Report these points far outside their plausible range. */
+  outOfRange?: string[];
+}
+export interface SimDeviceState {
+  id: string;
+  name: string;
+  protocol: 'modbus' | 'bacnet';
+  address: string;
+  faults: SimFaults;
+  /** Requests served (Modbus devices). */
+  requests?: number;
+  points: SimPointState[];
+}

@@ -1,0 +1,176 @@
+/**
+ * The shape of hardware profiles and site files, as TypeScript sees them after
+ * validation. The JSON Schemas in ./schema are the source of truth for editors
+ * and for the loader; these types must describe exactly what those schemas
+ * accept. Profile = the model (points, encodings, safe ranges); site = the
+ * instance (addresses, unit ids, intervals). CONVENTIONS.md habit 3.
+ */
+
+export type Protocol = 'modbus' | 'bacnet';
+export type PointKind = 'analog' | 'binary' | 'multistate';
+export type Access = 'read' | 'write';
+
+/** Modbus data types (MODBUS Application Protocol 1.1b3 §4.2: registers are 16-bit big-endian). */
+export type ModbusDataType =
+  | 'bool'
+  | 'int16'
+  | 'uint16'
+  | 'int32'
+  | 'uint32'
+  | 'float32'
+  | 'int64'
+  | 'uint64'
+  | 'float64';
+/** BACnet application data types we read and write (ASHRAE 135 §20.2). */
+export type BacnetDataType = 'real' | 'enumerated' | 'unsigned' | 'boolean' | 'signed';
+export type DataType = ModbusDataType | BacnetDataType;
+
+/** 1 coils, 2 discrete inputs, 3 holding registers, 4 input registers (read tables). */
+export type ModbusTable = 1 | 2 | 3 | 4;
+export type ByteOrder = 'big' | 'little';
+
+export interface ModbusPointAddress {
+  /** The read function code, which names the table the point lives in. */
+  function: ModbusTable;
+  /** Address as the vendor's map writes it; see ModbusDeviceQuirks.addressing. */
+  address: number;
+  /** Byte order inside each 16-bit register. Default: the device's, else big. */
+  byteOrder?: ByteOrder;
+  /** Order of 16-bit words in 32/64-bit values. Default: the device's, else big. */
+  wordOrder?: ByteOrder;
+  /** For a bool packed in a holding/input register: the bit, 0 = least significant. */
+  bit?: number;
+  /** Write function for writable points: 5 or 15 for coils, 6 or 16 for registers. */
+  writeFunction?: 5 | 6 | 15 | 16;
+}
+
+export type BacnetObjectType =
+  | 'analog-input'
+  | 'analog-output'
+  | 'analog-value'
+  | 'binary-input'
+  | 'binary-output'
+  | 'binary-value'
+  | 'multi-state-input'
+  | 'multi-state-output'
+  | 'multi-state-value';
+
+export interface BacnetPointAddress {
+  objectType: BacnetObjectType;
+  instance: number;
+  /** Kebab-case BACnet property identifier; default present-value. */
+  property?: 'present-value';
+  /** Whether the object has a priority array (commandable, ASHRAE 135 §19.2). */
+  commandable?: boolean;
+}
+
+export interface SafeRange {
+  min: number;
+  max: number;
+}
+
+export interface PointDef {
+  id: string;
+  name: string;
+  description: string;
+  kind: PointKind;
+  access: Access;
+  dataType: DataType;
+  modbus?: ModbusPointAddress;
+  bacnet?: BacnetPointAddress;
+  /** engineering = raw * scale + offset. Defaults 1 and 0. */
+  scale?: number;
+  offset?: number;
+  /** Engineering unit, e.g. degC, %, Pa, W, kW, kWh, V, A, Hz, rpm, m3/h, L/s, ppm, %RH, h, or "" for none. */
+  unit: string;
+  /** multistate only: value -> text (BACnet multistate values start at 1). */
+  states?: Record<string, string>;
+  /** writable points: the range a command must fall in (engineering units). */
+  safeRange?: SafeRange;
+  /** writable points: the value the output takes when nothing commands it (relinquish default). */
+  failSafe?: number;
+  /** writable binary points: no short-cycling. */
+  minOnSeconds?: number;
+  minOffSeconds?: number;
+  /** writable analog points: optional maximum change per minute. */
+  maxRatePerMinute?: number;
+  /** Project Haystack marker tags (zone, air, temp, sensor, sp, cmd, ...). */
+  tags: string[];
+}
+
+export interface ModbusDeviceQuirks {
+  /** zero-based: addresses are PDU addresses; one-based: the map numbers registers from 1. */
+  addressing: 'zero-based' | 'one-based';
+  maxRegistersPerRequest?: number; // default 125 (MODBUS 1.1b3 §6.3)
+  maxBitsPerRequest?: number; // default 2000
+  /** Unrequested registers worth reading through to save a request. Default 8. */
+  maxGap?: number;
+  byteOrder?: ByteOrder;
+  wordOrder?: ByteOrder;
+  timeoutMs?: number;
+  interRequestDelayMs?: number;
+}
+
+export interface BacnetDeviceQuirks {
+  readPropertyMultiple: boolean;
+  cov: boolean;
+  maxApdu?: number; // 50, 128, 206, 480, 1024, 1476
+  segmentation?: 'both' | 'transmit' | 'receive' | 'none';
+  vendorId?: number;
+}
+
+export interface Profile {
+  schemaVersion: 1;
+  vendor: string;
+  model: string;
+  protocol: Protocol;
+  description: string;
+  /** Where the register map or object list came from (document, version). */
+  source: string;
+  modbus?: ModbusDeviceQuirks;
+  bacnet?: BacnetDeviceQuirks;
+  points: PointDef[];
+}
+
+export interface ModbusTcpEndpoint {
+  transport: 'tcp';
+  host: string;
+  port: number;
+  unitId: number;
+}
+export interface ModbusRtuEndpoint {
+  transport: 'rtu';
+  path: string;
+  baudRate: number;
+  parity?: 'none' | 'even' | 'odd';
+  unitId: number;
+}
+export interface BacnetEndpoint {
+  /** host:port of the device, e.g. 127.0.0.1:47810 */
+  address: string;
+  deviceInstance: number;
+}
+
+export interface SiteDevice {
+  id: string;
+  name: string;
+  /** Path of the profile relative to hardware-profiles/, e.g. modbus/eastron/sdm630.yaml */
+  profile: string;
+  pollIntervalMs: number;
+  modbus?: ModbusTcpEndpoint | ModbusRtuEndpoint;
+  bacnet?: BacnetEndpoint;
+}
+
+export interface SiteFile {
+  schemaVersion: 1;
+  name: string;
+  /** IANA time zone, e.g. Europe/Berlin */
+  timeZone: string;
+  devices: SiteDevice[];
+}
+
+/** A site with each device's profile loaded, as the apps consume it. */
+export interface LoadedSite extends SiteFile {
+  file: string;
+  profiles: Record<string, Profile>; // keyed by SiteDevice.profile
+}
