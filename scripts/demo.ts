@@ -36,9 +36,8 @@ async function stop(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   for (const c of children) c.kill('SIGTERM');
-  await Promise.all(
-    children.map((c) => (c.exitCode !== null || c.signalCode !== null ? null : new Promise((r) => c.once('exit', r)))),
-  );
+  const running = children.filter((c) => c.exitCode === null && c.signalCode === null);
+  await Promise.all(running.map((c) => new Promise((r) => c.once('exit', r))));
   process.exit(code);
 }
 

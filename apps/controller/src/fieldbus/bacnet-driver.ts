@@ -3,9 +3,10 @@
  * the profile says the device supports it, ReadProperty otherwise. One client
  * socket for the whole controller, bound to the configured endpoint.
  */
-import { BacnetClient, BacnetError } from '#libs/bacnet';
-import type { BacnetValue, ObjectRef } from '#libs/bacnet';
+import { BacnetError } from '#libs/bacnet';
+import type { BacnetClient, BacnetValue, ObjectRef } from '#libs/bacnet';
 import type { PointDef } from '#libs/profiles';
+import { tidy } from './engineering.js';
 import type { DeviceContext, FieldbusDriver, PointReadOutcome } from './fieldbus-driver.js';
 
 /** Objects per RPM request; conservative for a 480-byte APDU (issue 3 sizes it from max APDU). */
@@ -60,7 +61,7 @@ export class BacnetDriver implements FieldbusDriver {
 }
 
 function toOutcome(p: PointDef, v: BacnetValue | undefined): PointReadOutcome {
-  if (typeof v === 'number') return { pointId: p.id, value: v };
+  if (typeof v === 'number') return { pointId: p.id, value: tidy(v, p) };
   if (typeof v === 'boolean') return { pointId: p.id, value: v ? 1 : 0 };
   return { pointId: p.id, error: `unexpected present-value ${JSON.stringify(v)}` };
 }

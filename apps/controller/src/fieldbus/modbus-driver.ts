@@ -8,6 +8,7 @@ import { ModbusClient, ModbusError, decodeRegisters, planReads, registerCount } 
 import type { PlanItem } from '#libs/modbus';
 import { effectiveEncoding, pduAddress } from '#libs/profiles';
 import type { ModbusDataType, PointDef } from '#libs/profiles';
+import { tidy } from './engineering.js';
 import type { DeviceContext, FieldbusDriver, PointReadOutcome } from './fieldbus-driver.js';
 
 const DEFAULT_TIMEOUT_MS = 1000;
@@ -49,7 +50,7 @@ export class ModbusDriver implements FieldbusDriver {
             const p = byId.get(item.key)!;
             const words = regs.slice(item.address - req.address, item.address - req.address + item.count);
             const enc = { dataType: p.dataType as ModbusDataType, ...effectiveEncoding(profile, p), bit: p.modbus!.bit };
-            out.push({ pointId: item.key, value: decodeRegisters(words, enc) });
+            out.push({ pointId: item.key, value: tidy(decodeRegisters(words, enc), p) });
           }
         }
       } catch (err) {

@@ -59,7 +59,7 @@ export class ScannerService implements OnApplicationBootstrap, OnApplicationShut
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     for (const loop of this.loops) clearTimeout(loop.timer);
-    await Promise.allSettled(this.loops.map((l) => l.running));
+    await Promise.allSettled(this.loops.flatMap((l) => (l.running ? [l.running] : [])));
     await Promise.allSettled([...this.drivers.values()].map((d) => d.close()));
   }
 

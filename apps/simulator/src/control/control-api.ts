@@ -98,7 +98,7 @@ function parseFaults(body: unknown): SimFaults | string {
   }
   if (b.outOfRange !== undefined && (!Array.isArray(b.outOfRange) || b.outOfRange.some((x) => typeof x !== 'string')))
     return 'outOfRange: must be an array of point ids';
-  return b as SimFaults;
+  return b;
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {

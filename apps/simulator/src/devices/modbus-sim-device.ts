@@ -55,7 +55,7 @@ export class ModbusSimDevice implements SimDevice {
         enc: { dataType: point.dataType as ModbusDataType, ...e, bit: m.bit },
       };
     });
-    for (const p of profile.points) this.values.set(p.id, initialValue(p));
+    for (const m of this.mapped) this.values.set(m.point.id, this.quantize(m, initialValue(m.point)));
     this.faultState = new FaultState(site.id, profile.points, 'modbus');
   }
 
@@ -81,7 +81,7 @@ export class ModbusSimDevice implements SimDevice {
   setSensor(pointId: string, value: number): void {
     const m = this.mapped.find((x) => x.point.id === pointId);
     if (!m || m.point.access === 'write') return;
-    this.values.set(pointId, this.faultState.sensorValue(m.point, value));
+    this.values.set(pointId, this.quantize(m, this.faultState.sensorValue(m.point, value)));
   }
 
   faults(): SimFaults {
@@ -194,6 +194,16 @@ export class ModbusSimDevice implements SimDevice {
       this.applyWrite(m.point.id, decodeRegisters(regs, m.enc));
     }
     return { ok: true };
+  }
+
+  /** The hardware holds raw registers: a value it reports is always one its encoding can represent. */
+  private quantize(m: MappedPoint, value: number): number {
+    if (m.table <= 2) return value ? 1 : 0;
+    try {
+      return decodeRegisters(encodeRegisters(value, m.enc), m.enc);
+    } catch {
+      return value; // out of the type's range: readRegisters saturates it
+    }
   }
 
   private applyWrite(pointId: string, value: number): void {
