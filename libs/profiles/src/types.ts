@@ -12,15 +12,7 @@ export type Access = 'read' | 'write';
 
 /** Modbus data types (MODBUS Application Protocol 1.1b3 §4.2: registers are 16-bit big-endian). */
 export type ModbusDataType =
-  | 'bool'
-  | 'int16'
-  | 'uint16'
-  | 'int32'
-  | 'uint32'
-  | 'float32'
-  | 'int64'
-  | 'uint64'
-  | 'float64';
+  'bool' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'float32' | 'int64' | 'uint64' | 'float64';
 /** BACnet application data types we read and write (ASHRAE 135 §20.2). */
 export type BacnetDataType = 'real' | 'enumerated' | 'unsigned' | 'boolean' | 'signed';
 export type DataType = ModbusDataType | BacnetDataType;
