@@ -1,0 +1,251 @@
+/**
+ * Register codecs: engineering value <-> 16-bit registers.
+ *
+ * MODBUS Application Protocol 1.1b3 §4.2: a register is 16 bits and goes on
+ * the wire big-endian (high byte first). The protocol says nothing about values
+ * wider than one register, so the order of the 16-bit words of a 32/64-bit value
+ * is vendor-defined (`wordOrder`). Some devices also swap the two bytes inside
+ * each register (`byteOrder`). Both are spelled out per point, never guessed.
+ *
+ * Layout used here, for a value of N registers: write the value big-endian into
+ * 2N bytes, cut them into N words (most significant first), reverse the words
+ * when wordOrder is 'little', swap the bytes of every word when byteOrder is
+ * 'little'. The register numbers returned are the values as read off the wire
+ * (§4.2 big-endian), so [0x42F6, 0xE979] is float32 123.456 in big/big order.
+ *
+ * engineering = raw * scale + offset; raw = (engineering - offset) / scale.
+ */
+import type { ByteOrder, ModbusDataType } from '#libs/profiles';
+
+export interface Encoding {
+  dataType: ModbusDataType;
+  byteOrder: ByteOrder;
+  wordOrder: ByteOrder;
+  scale: number;
+  offset: number;
+  /** For a bool packed in a holding/input register: the bit, 0 = least significant. */
+  bit?: number;
+}
+
+/** A value that cannot be represented in the point's data type, or registers that cannot be decoded. */
+export class ModbusCodecError extends Error {
+  override readonly name = 'ModbusCodecError';
+  constructor(
+    message: string,
+    readonly dataType: ModbusDataType,
+    readonly value?: number,
+  ) {
+    super(message);
+  }
+}
+
+const REGISTERS: Record<ModbusDataType, number> = {
+  bool: 1,
+  int16: 1,
+  uint16: 1,
+  int32: 2,
+  uint32: 2,
+  float32: 2,
+  int64: 4,
+  uint64: 4,
+  float64: 4,
+};
+
+/** Registers (or, for coils and discrete inputs, bits) one value of this type occupies. */
+export function registerCount(dataType: ModbusDataType): number {
+  const n = REGISTERS[dataType];
+  if (n === undefined) throw new ModbusCodecError(`unknown Modbus data type "${String(dataType)}"`, dataType);
+  return n;
+}
+
+const INT_RANGES: Partial<Record<ModbusDataType, readonly [bigint, bigint]>> = {
+  int16: [-(2n ** 15n), 2n ** 15n - 1n],
+  uint16: [0n, 2n ** 16n - 1n],
+  int32: [-(2n ** 31n), 2n ** 31n - 1n],
+  uint32: [0n, 2n ** 32n - 1n],
+  int64: [-(2n ** 63n), 2n ** 63n - 1n],
+  uint64: [0n, 2n ** 64n - 1n],
+};
+
+function swap16(word: number): number {
+  return ((word & 0xff) << 8) | (word >>> 8);
+}
+
+function checkRegister(r: number, dataType: ModbusDataType): void {
+  if (!Number.isInteger(r) || r < 0 || r > 0xffff) {
+    throw new ModbusCodecError(
+      `${dataType}: register value ${r} is not an unsigned 16-bit integer`,
+      dataType,
+    );
+  }
+}
+
+/** Wire registers -> the value's words, most significant first, each word in big-endian byte order. */
+function toLogicalWords(registers: readonly number[], enc: Encoding, n: number): number[] {
+  if (registers.length < n) {
+    throw new ModbusCodecError(
+      `${enc.dataType} needs ${n} register(s), got ${registers.length}`,
+      enc.dataType,
+    );
+  }
+  const words = registers.slice(0, n);
+  for (const r of words) checkRegister(r, enc.dataType);
+  const swapped = enc.byteOrder === 'little' ? words.map(swap16) : words;
+  return enc.wordOrder === 'little' ? swapped.reverse() : swapped;
+}
+
+/** The inverse of toLogicalWords (both reorderings are involutions, applied in reverse order). */
+function toWireRegisters(words: number[], enc: Encoding): number[] {
+  const ordered = enc.wordOrder === 'little' ? words.slice().reverse() : words;
+  return enc.byteOrder === 'little' ? ordered.map(swap16) : ordered;
+}
+
+function checkBit(enc: Encoding): number | undefined {
+  if (enc.bit === undefined) return undefined;
+  if (!Number.isInteger(enc.bit) || enc.bit < 0 || enc.bit > 15) {
+    throw new ModbusCodecError(`bool: bit ${enc.bit} is outside 0..15`, enc.dataType);
+  }
+  return enc.bit;
+}
+
+/**
+ * Registers -> engineering value (raw * scale + offset).
+ * bool: with `bit`, that bit of the register (after byteOrder is applied), else
+ * register != 0; returns 0 or 1 and ignores scale/offset. 64-bit integers are
+ * read as BigInt and then converted, so values beyond 2^53 lose precision.
+ * Non-finite floats (NaN, ±Infinity, which some devices send for "no value")
+ * are passed through.
+ */
+export function decodeRegisters(registers: readonly number[], enc: Encoding): number {
+  const n = registerCount(enc.dataType);
+  const words = toLogicalWords(registers, enc, n);
+  if (enc.dataType === 'bool') {
+    const bit = checkBit(enc);
+    return bit === undefined ? (words[0] !== 0 ? 1 : 0) : (words[0] >>> bit) & 1;
+  }
+  const view = new DataView(new ArrayBuffer(n * 2));
+  words.forEach((w, i) => view.setUint16(i * 2, w));
+  const r = raw(view, enc.dataType) * enc.scale;
+  // Skipping a zero offset keeps -0.0 (a legal float pattern) round-tripping: -0 + 0 is +0.
+  return enc.offset === 0 ? r : r + enc.offset;
+}
+
+function raw(view: DataView, dataType: ModbusDataType): number {
+  switch (dataType) {
+    case 'int16':
+      return view.getInt16(0);
+    case 'uint16':
+      return view.getUint16(0);
+    case 'int32':
+      return view.getInt32(0);
+    case 'uint32':
+      return view.getUint32(0);
+    case 'float32':
+      return view.getFloat32(0);
+    case 'int64':
+      return Number(view.getBigInt64(0));
+    case 'uint64':
+      return Number(view.getBigUint64(0));
+    case 'float64':
+      return view.getFloat64(0);
+    case 'bool':
+      return view.getUint16(0) !== 0 ? 1 : 0;
+  }
+}
+
+/**
+ * Engineering value -> wire registers. raw = (value - offset) / scale, rounded
+ * to the nearest integer for integer types. Throws ModbusCodecError when the
+ * value is not finite or the raw value does not fit the type.
+ * bool: the value must be 0 or 1; with `bit`, only that bit is set in the
+ * returned register, so writing a packed bit needs a read-modify-write by the caller.
+ */
+export function encodeRegisters(value: number, enc: Encoding): number[] {
+  const { dataType } = enc;
+  const n = registerCount(dataType);
+  if (dataType === 'bool') {
+    if (value !== 0 && value !== 1) {
+      throw new ModbusCodecError(`bool cannot hold ${value}: expected 0 or 1`, dataType, value);
+    }
+    const bit = checkBit(enc);
+    return toWireRegisters([bit === undefined ? value : value << bit], enc);
+  }
+  if (!Number.isFinite(value)) {
+    throw new ModbusCodecError(`${dataType} cannot hold ${value}: not a finite number`, dataType, value);
+  }
+  if (!Number.isFinite(enc.scale) || enc.scale === 0 || !Number.isFinite(enc.offset)) {
+    throw new ModbusCodecError(
+      `${dataType}: cannot encode ${value} with scale ${enc.scale} and offset ${enc.offset}`,
+      dataType,
+      value,
+    );
+  }
+  const exact = (value - enc.offset) / enc.scale;
+  const view = new DataView(new ArrayBuffer(n * 2));
+  const range = INT_RANGES[dataType];
+  if (range) {
+    const rounded = Math.round(exact);
+    const big = Number.isFinite(rounded) ? BigInt(rounded) : undefined;
+    if (big === undefined || big < range[0] || big > range[1]) {
+      throw new ModbusCodecError(
+        `${dataType} cannot hold ${value}: raw value ${rounded} (scale ${enc.scale}, offset ${enc.offset}) is outside ${range[0]}..${range[1]}`,
+        dataType,
+        value,
+      );
+    }
+    writeInt(view, dataType, big);
+  } else if (dataType === 'float32') {
+    if (!Number.isFinite(Math.fround(exact))) {
+      throw new ModbusCodecError(
+        `float32 cannot hold ${value}: raw value ${exact} (scale ${enc.scale}, offset ${enc.offset}) overflows float32`,
+        dataType,
+        value,
+      );
+    }
+    view.setFloat32(0, exact);
+  } else {
+    if (!Number.isFinite(exact)) {
+      throw new ModbusCodecError(
+        `float64 cannot hold ${value}: raw value ${exact} (scale ${enc.scale}, offset ${enc.offset}) overflows float64`,
+        dataType,
+        value,
+      );
+    }
+    view.setFloat64(0, exact);
+  }
+  const words: number[] = [];
+  for (let i = 0; i < n; i++) words.push(view.getUint16(i * 2));
+  return toWireRegisters(words, enc);
+}
+
+function writeInt(view: DataView, dataType: ModbusDataType, v: bigint): void {
+  switch (dataType) {
+    case 'int16':
+      return view.setInt16(0, Number(v));
+    case 'uint16':
+      return view.setUint16(0, Number(v));
+    case 'int32':
+      return view.setInt32(0, Number(v));
+    case 'uint32':
+      return view.setUint32(0, Number(v));
+    case 'int64':
+      return view.setBigInt64(0, v);
+    case 'uint64':
+      return view.setBigUint64(0, v);
+    case 'bool':
+    case 'float32':
+    case 'float64':
+      throw new ModbusCodecError(`${dataType} is not an integer type`, dataType);
+  }
+}
+
+/** Coil / discrete input (1.1b3 §6.1, §6.2) -> 0 or 1. Scale and offset do not apply to bits. */
+export function decodeBit(b: boolean, _enc?: Encoding): number {
+  return b ? 1 : 0;
+}
+
+/** 0 or 1 -> coil state (1.1b3 §6.5: ON is 0xFF00, OFF 0x0000 on the wire). Anything else is an error. */
+export function encodeBit(v: number): boolean {
+  if (v !== 0 && v !== 1) throw new ModbusCodecError(`bool cannot hold ${v}: expected 0 or 1`, 'bool', v);
+  return v === 1;
+}

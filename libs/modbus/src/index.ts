@@ -1,0 +1,25 @@
+/**
+ * libs/modbus: register codecs, the read planner, our own fast Modbus TCP
+ * server (simulator, benchmarks) and a client facade over modbus-serial.
+ */
+export {
+  decodeBit,
+  decodeRegisters,
+  encodeBit,
+  encodeRegisters,
+  ModbusCodecError,
+  registerCount,
+  type Encoding,
+} from './codec.js';
+export {
+  limitFor,
+  ModbusPlanError,
+  planReads,
+  type PlanItem,
+  type PlanLimits,
+  type PlannedRead,
+} from './planner.js';
+export { buildMbapFrame, type ModbusHandler, type ModbusReply, type ModbusRequest } from './pdu.js';
+export { ModbusTcpServer, type ModbusTcpServerOptions } from './server.js';
+export { exceptionName, ModbusError, type ModbusErrorKind, type ModbusExceptionName } from './errors.js';
+export { ModbusClient, type RtuOptions, type TcpOptions } from './client.js';
