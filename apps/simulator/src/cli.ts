@@ -7,6 +7,8 @@ import type { SimFaults } from '#libs/contracts';
 
 export interface SimulatorCli {
   site: string;
+  /** Root of the hardware profiles; undefined means the repository's hardware-profiles/. */
+  profiles?: string;
   control: { host: string; port: number } | null;
   timeScale: number;
   faults: Map<string, SimFaults>;
@@ -14,7 +16,7 @@ export interface SimulatorCli {
 
 export class CliError extends Error {}
 
-export const USAGE = `usage: simulator [--site FILE] [--control HOST:PORT|off] [--time-scale N]
+export const USAGE = `usage: simulator [--site FILE] [--profiles DIR] [--control HOST:PORT|off] [--time-scale N]
                  [--offline DEVICE]... [--slow DEVICE:MS]... [--exception DEVICE:CODE]...
                  [--stuck DEVICE.POINT=VALUE]... [--out-of-range DEVICE.POINT]...`;
 
@@ -25,6 +27,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
       args: argv,
       options: {
         site: { type: 'string' },
+        profiles: { type: 'string' },
         control: { type: 'string' },
         'time-scale': { type: 'string' },
         offline: { type: 'string', multiple: true },
@@ -63,6 +66,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
   const control = values.control ?? env.BULWARK_SIM_CONTROL ?? '127.0.0.1:8070';
   return {
     site: values.site ?? env.BULWARK_SITE ?? 'sites/demo-office.yaml',
+    profiles: values.profiles ?? env.BULWARK_PROFILES,
     control: control === 'off' ? null : hostPort(control),
     timeScale: values['time-scale'] === undefined ? 1 : num(values['time-scale'], '--time-scale'),
     faults,

@@ -10,7 +10,7 @@ import { FaultError } from './devices/sim-device.js';
 async function main(): Promise<void> {
   const cli = parseCli(process.argv.slice(2));
   const root = findRepoRoot();
-  const site = loadSite(resolve(cli.site), resolve(root, 'hardware-profiles'));
+  const site = loadSite(resolve(cli.site), resolve(cli.profiles ?? resolve(root, 'hardware-profiles')));
   const sim = await Simulator.start({ site, control: cli.control, timeScale: cli.timeScale });
   for (const [id, faults] of cli.faults) {
     const device = sim.device(id);

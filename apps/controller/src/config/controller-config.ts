@@ -100,12 +100,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, root: string): ControllerConf
   for (const [name, path] of Object.entries(ENV)) {
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
-    let value: unknown = raw;
-    if (NUMERIC.has(path)) {
-      value = Number(raw);
-      if (!/^\d+$/.test(raw)) problems.push(`${name}: "${raw}" is not a port number`);
+    if (NUMERIC.has(path) && !/^\d+$/.test(raw)) {
+      problems.push(`${name}: "${raw}" is not a port number`);
+      continue;
     }
-    setPath(merged, path, value);
+    setPath(merged, path, NUMERIC.has(path) ? Number(raw) : raw);
   }
   const ajv = new Ajv({ allErrors: true });
   const validate = ajv.compile<ControllerConfig>(schema);
@@ -114,7 +113,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, root: string): ControllerConf
       const path = e.instancePath.slice(1).replace(/\//g, '.');
       const where = path || (e.params as { additionalProperty?: string }).additionalProperty || '(root)';
       const envName = Object.entries(ENV).find(([, p]) => p === path)?.[0];
-      problems.push(`${envName ? `${envName} (${where})` : where}: ${e.message ?? 'invalid'}`);
+      const allowed = (e.params as { allowedValues?: unknown[] }).allowedValues;
+      const message = allowed ? `must be one of ${allowed.join(', ')}` : (e.message ?? 'invalid');
+      problems.push(`${envName ? `${envName} (${where})` : where}: ${message}`);
     }
   }
   if (problems.length) throw new ConfigError(problems);
