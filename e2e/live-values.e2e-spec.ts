@@ -48,18 +48,23 @@ describe('controller scanning the simulated demo building', () => {
     expect(compared).toBeGreaterThan(10);
   });
 
-  it('turns only the offline device comm-fail within three poll intervals, logs it once, and recovers', async () => {
-    const victim = b.site.devices.find((d) => b.site.profiles[d.profile].protocol === 'modbus')!;
-    const bacnetVictim = b.site.devices.find((d) => b.site.profiles[d.profile].protocol === 'bacnet')!;
+  it('turns only a silent or garbling device comm-fail within three poll intervals, logs it once, and recovers', async () => {
+    const modbus = b.site.devices.filter((d) => b.site.profiles[d.profile].protocol === 'modbus');
+    const bacnet = b.site.devices.find((d) => b.site.profiles[d.profile].protocol === 'bacnet')!;
+    const cases = [
+      { v: modbus[0], fault: { offline: true } },
+      { v: bacnet, fault: { offline: true } },
+      { v: modbus[1], fault: { garbage: true } },
+    ];
     const setFaults = (id: string, body: object): Promise<unknown> =>
       getJson(`${b.sim.controlUrl}/devices/${id}/faults`, {
         method: 'PUT',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(body),
       });
-    for (const v of [victim, bacnetVictim]) {
+    for (const { v, fault } of cases) {
       const t0 = Date.now();
-      await setFaults(v.id, { offline: true });
+      await setFaults(v.id, fault);
       await eventually(
         async () => ((await points()).filter((p) => p.deviceId === v.id).every((p) => p.quality === 'comm-fail') ? true : undefined),
         3 * POLL_MS + 1000,

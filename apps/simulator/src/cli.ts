@@ -17,7 +17,7 @@ export interface SimulatorCli {
 export class CliError extends Error {}
 
 export const USAGE = `usage: simulator [--site FILE] [--profiles DIR] [--control HOST:PORT|off] [--time-scale N]
-                 [--offline DEVICE]... [--slow DEVICE:MS]... [--exception DEVICE:CODE]...
+                 [--offline DEVICE]... [--slow DEVICE:MS]... [--exception DEVICE:CODE]... [--garbage DEVICE]...
                  [--stuck DEVICE.POINT=VALUE]... [--out-of-range DEVICE.POINT]...`;
 
 export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): SimulatorCli {
@@ -33,6 +33,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
         offline: { type: 'string', multiple: true },
         slow: { type: 'string', multiple: true },
         exception: { type: 'string', multiple: true },
+        garbage: { type: 'string', multiple: true },
         stuck: { type: 'string', multiple: true },
         'out-of-range': { type: 'string', multiple: true },
         help: { type: 'boolean' },
@@ -54,6 +55,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     const [id, code] = split(s, ':', '--exception', 'DEVICE:CODE');
     of(id).exceptionCode = num(code, '--exception');
   }
+  for (const id of values.garbage ?? []) of(id).garbage = true;
   for (const s of values.stuck ?? []) {
     const [ref, v] = split(s, '=', '--stuck', 'DEVICE.POINT=VALUE');
     const [id, point] = split(ref, '.', '--stuck', 'DEVICE.POINT=VALUE');

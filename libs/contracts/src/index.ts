@@ -70,6 +70,8 @@ export interface SimFaults {
   delayMs?: number;
   /** Modbus only: answer every request with this exception code. */
   exceptionCode?: number;
+  /** Modbus only: answer every request with bytes that are not a Modbus frame. */
+  garbage?: boolean;
   /** Hold these points at a value whatever the physics or writes do. */
   stuck?: Record<string, number>;
   /** Report these points far outside their plausible range. */

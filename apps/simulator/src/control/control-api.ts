@@ -6,7 +6,7 @@
  *   GET    /devices                 every device with its points
  *   GET    /devices/{id}            one device; commandable points show their priority array
  *   GET    /devices/{id}/faults     the faults in force
- *   PUT    /devices/{id}/faults     replace them: {offline, delayMs, exceptionCode, stuck: {point: value}, outOfRange: [point]}
+ *   PUT    /devices/{id}/faults     replace them: {offline, delayMs, exceptionCode, garbage, stuck: {point: value}, outOfRange: [point]}
  *   DELETE /devices/{id}/faults     clear them
  * Errors are RFC 9457 problem details.
  */
@@ -23,7 +23,7 @@ interface DeviceDirectory {
 }
 
 const MAX_BODY = 64 * 1024;
-const FAULT_KEYS = new Set(['offline', 'delayMs', 'exceptionCode', 'stuck', 'outOfRange']);
+const FAULT_KEYS = new Set(['offline', 'delayMs', 'exceptionCode', 'garbage', 'stuck', 'outOfRange']);
 
 export class ControlApi {
   private server?: Server;
@@ -89,7 +89,8 @@ function parseFaults(body: unknown): SimFaults | string {
   const b = body as Record<string, unknown>;
   const unknown = Object.keys(b).filter((k) => !FAULT_KEYS.has(k));
   if (unknown.length) return `unknown field(s): ${unknown.join(', ')}`;
-  if (b.offline !== undefined && typeof b.offline !== 'boolean') return 'offline: must be a boolean';
+  for (const k of ['offline', 'garbage'] as const)
+    if (b[k] !== undefined && typeof b[k] !== 'boolean') return `${k}: must be a boolean`;
   for (const k of ['delayMs', 'exceptionCode'] as const)
     if (b[k] !== undefined && typeof b[k] !== 'number') return `${k}: must be a number`;
   if (b.stuck !== undefined) {

@@ -120,6 +120,8 @@ export class ModbusSimDevice implements SimDevice {
     if (f.delayMs) await sleep(f.delayMs);
     if (req.unitId !== this.unitId && req.unitId !== 0) return { drop: true };
     if (f.exceptionCode) return { exception: f.exceptionCode };
+    // A line with noise on it: bytes that frame as nothing Modbus knows.
+    if (f.garbage) return { raw: Buffer.from('\x13\x37garbage on the line\r\n', 'latin1') };
     switch (req.functionCode) {
       case 1:
       case 2:

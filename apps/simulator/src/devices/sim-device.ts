@@ -110,6 +110,7 @@ export class FaultState {
     for (const id of next.outOfRange ?? []) sensorOnly('outOfRange', id);
     if (next.delayMs !== undefined && (!Number.isFinite(next.delayMs) || next.delayMs < 0 || next.delayMs > 60000))
       throw new FaultError('delayMs', 'delayMs must be between 0 and 60000');
+    if (next.garbage && this.protocol !== 'modbus') throw new FaultError('garbage', 'garbage applies to Modbus devices only');
     if (next.exceptionCode !== undefined) {
       if (this.protocol !== 'modbus') throw new FaultError('exceptionCode', 'exceptionCode applies to Modbus devices only');
       if (!Number.isInteger(next.exceptionCode) || next.exceptionCode < 1 || next.exceptionCode > 255)

@@ -1,0 +1,65 @@
+/**
+ * Local history on a real SQLite file: the migrations build the schema (no
+ * synchronize), the file runs in WAL mode, and one scan's samples land in one
+ * transaction.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions } from '../database/data-source.js';
+import { HistoryService } from './history.service.js';
+
+describe('HistoryService on SQLite', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bulwark-history-'));
+  let db: DataSource;
+  let history: HistoryService;
+
+  beforeAll(async () => {
+    db = new DataSource(dataSourceOptions(join(dir, 'controller.sqlite')));
+    await db.initialize();
+    history = new HistoryService(db);
+  });
+  afterAll(async () => {
+    await db.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('builds the schema through migrations and runs in WAL mode', async () => {
+    const migrations = (await db.query('SELECT name FROM migrations')) as Array<{ name: string }>;
+    expect(migrations.map((m) => m.name)).toEqual(['Init1764230400000']);
+    expect(await db.query('PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
+  });
+
+  it('records a scan and returns the newest samples first', async () => {
+    await history.record([
+      { pointId: 'vav-1.zone-temp', ts: 1000, value: 21.5, quality: 'good' },
+      { pointId: 'vav-1.zone-temp', ts: 2000, value: null, quality: 'comm-fail' },
+      { pointId: 'vav-1.damper-cmd', ts: 2000, value: 30, quality: 'good' },
+    ]);
+    expect(await history.recent('vav-1.zone-temp', 10)).toEqual([
+      { pointId: 'vav-1.zone-temp', ts: 2000, value: null, quality: 'comm-fail' },
+      { pointId: 'vav-1.zone-temp', ts: 1000, value: 21.5, quality: 'good' },
+    ]);
+  });
+
+  it('writes a large scan whole, beyond SQLite host-parameter limits', async () => {
+    const rows = Array.from({ length: 12000 }, (_, i) => ({ pointId: `big.p${i % 200}`, ts: 5000 + i, value: i, quality: 'good' as const }));
+    await history.record(rows);
+    const [{ n }] = (await db.query(`SELECT count(*) AS n FROM point_sample WHERE point_id LIKE 'big.%'`)) as Array<{ n: number }>;
+    expect(n).toBe(12000);
+  });
+
+  it('writes nothing of a scan that has an invalid row', async () => {
+    const before = ((await db.query('SELECT count(*) AS n FROM point_sample')) as Array<{ n: number }>)[0].n;
+    // The bad row sits in the second insert batch: the first batch must be rolled back with it.
+    const bad = [
+      ...Array.from({ length: 600 }, (_, i) => ({ pointId: `x.p${i}`, ts: 1, value: 1, quality: 'good' as const })),
+      { pointId: 'x.b', ts: 1, value: 1, quality: 'excellent' as unknown as 'good' },
+    ];
+    await expect(history.record(bad)).rejects.toThrow(/CHECK constraint failed/);
+    const after = ((await db.query('SELECT count(*) AS n FROM point_sample')) as Array<{ n: number }>)[0].n;
+    expect(after).toBe(before);
+  });
+});
