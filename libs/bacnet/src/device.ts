@@ -1,0 +1,372 @@
+/**
+ * The simulator's half: a BACnet/IP device over @bacnet-js/client's server-side
+ * events. It answers Who-Is, ReadProperty, ReadPropertyMultiple, WriteProperty
+ * and SubscribeCOV from an ObjectTable (device-objects.ts), always replying to
+ * the requester's own address (STACK.md trap 6), and can be told to fall
+ * silent or answer late.
+ */
+import { fail, isFailure } from './app-data.js';
+import { notifySafely } from './errors.js';
+import type { DeviceInfo } from './device-info.js';
+import { CovSubscriptions } from './device-cov.js';
+import type { CovStats, Subscription } from './device-cov.js';
+import { ObjectTable } from './device-objects.js';
+import type { DeviceObjectDef, ObjectState } from './device-objects.js';
+import { UdpTransport, broadcastWithPort } from './transport.js';
+import type { ObjectRef } from './types.js';
+import { encodeAbort, encodeIAm, encodeReject } from './wire.js';
+import {
+  AbortReason,
+  ApplicationTag,
+  ConfirmedServiceChoice,
+  ErrorClass,
+  ErrorCode,
+  ObjectType,
+  PropertyIdentifier,
+  RejectReason,
+  Segmentation,
+  createLibClient,
+} from './vendor.js';
+import type {
+  LibAddress,
+  LibAppData,
+  LibClient,
+  LibReadAccess,
+  LibServiceContent,
+  ReadPropertyMultiplePayload,
+  ReadPropertyPayload,
+  SubscribeCovPayload,
+  WhoIsPayload,
+  WritePropertyPayload,
+} from './vendor.js';
+
+export type { DeviceObjectDef, ObjectState } from './device-objects.js';
+export type { CovStats } from './device-cov.js';
+
+export interface BacnetDeviceOptions {
+  interface: string;
+  /** UDP port; 0 takes a free one (start() returns it). */
+  port: number;
+  broadcastAddress?: string;
+  deviceInstance: number;
+  deviceName: string;
+  vendorId?: number;
+  /** Default 1476. Answers that would not fit are aborted with segmentation-not-supported (we never segment). */
+  maxApdu?: number;
+  /** Default true; false answers ReadPropertyMultiple with Reject unrecognized-service. */
+  supportsRpm?: boolean;
+  /** Default true; false answers SubscribeCOV with Reject unrecognized-service. */
+  supportsCov?: boolean;
+  objects: DeviceObjectDef[];
+  reuseAddr?: boolean;
+}
+
+export interface DeviceFault {
+  /** Ignore every request (and send no notifications). */
+  offline?: boolean;
+  /** Answer every request this much later. */
+  delayMs?: number;
+}
+
+/** The device only sends confirmed requests for COV notifications; device-cov.ts races each against its own timer. */
+const NOTIFICATION_TIMEOUT_MS = 3000;
+
+export class BacnetDevice {
+  private transport?: UdpTransport;
+  private lib?: LibClient;
+  private readonly info: DeviceInfo;
+  private readonly table: ObjectTable;
+  private fault: Required<DeviceFault> = { offline: false, delayMs: 0 };
+  private readonly writeListeners: ((
+    ref: ObjectRef,
+    value: number | null,
+    priority: number | undefined,
+  ) => void)[] = [];
+  private readonly cov: CovSubscriptions;
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(private readonly o: BacnetDeviceOptions) {
+    this.info = {
+      deviceInstance: o.deviceInstance,
+      deviceName: o.deviceName,
+      vendorId: o.vendorId ?? 0,
+      maxApdu: o.maxApdu ?? 1476,
+      supportsRpm: o.supportsRpm ?? true,
+      supportsCov: o.supportsCov ?? true,
+    };
+    this.table = new ObjectTable(this.info, o.objects);
+    this.cov = new CovSubscriptions(this.table, o.deviceInstance, () => this.lib);
+  }
+
+  async start(): Promise<{ port: number }> {
+    if (this.transport) return { port: this.transport.port };
+    const transport = new UdpTransport({
+      interface: this.o.interface,
+      port: this.o.port,
+      broadcastAddress: broadcastWithPort(this.o.broadcastAddress, this.o.port),
+      reuseAddr: this.o.reuseAddr ?? false,
+    });
+    const lib = createLibClient({
+      transport,
+      interface: this.o.interface,
+      port: this.o.port,
+      broadcastAddress: transport.getBroadcastAddress(),
+      apduTimeoutMs: NOTIFICATION_TIMEOUT_MS,
+    });
+    lib.on('error', () => undefined);
+    lib.on('whoIs', (c) => notifySafely((x: LibServiceContent) => this.onWhoIs(x), c));
+    lib.on('readProperty', (c) => notifySafely((x: LibServiceContent) => this.onReadProperty(x), c));
+    lib.on('readPropertyMultiple', (c) =>
+      notifySafely((x: LibServiceContent) => this.onReadPropertyMultiple(x), c),
+    );
+    lib.on('writeProperty', (c) => notifySafely((x: LibServiceContent) => this.onWriteProperty(x), c));
+    lib.on('subscribeCov', (c) => notifySafely((x: LibServiceContent) => this.onSubscribeCov(x), c));
+    try {
+      await transport.listening;
+    } catch (err) {
+      lib.close();
+      const where = `${this.o.interface}:${this.o.port}`;
+      throw new Error(
+        `cannot bind BACnet device ${this.o.deviceInstance} to ${where}: ${(err as Error).message}`,
+      );
+    }
+    this.transport = transport;
+    this.lib = lib;
+    return { port: transport.port };
+  }
+
+  async close(): Promise<void> {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.cov.clear();
+    const transport = this.transport;
+    this.lib?.close();
+    this.lib = undefined;
+    this.transport = undefined;
+    await transport?.closed;
+  }
+
+  getPresentValue(ref: ObjectRef): number {
+    return this.table.state(ref).presentValue;
+  }
+
+  /** Sets present-value from outside the network (inputs, physics); a commandable object keeps it until its next command. */
+  setPresentValue(ref: ObjectRef, value: number): void {
+    if (this.table.setPresentValue(ref, value)) this.notifyCov(ref);
+  }
+
+  getObjectState(ref: ObjectRef): ObjectState {
+    return this.table.state(ref);
+  }
+
+  /** Called after each accepted present-value write: value null is a relinquish; priority undefined for non-commandable objects. */
+  onWrite(cb: (ref: ObjectRef, value: number | null, priority: number | undefined) => void): void {
+    this.writeListeners.push(cb);
+  }
+
+  /** COV notifications sent, and how many confirmed ones were acknowledged or failed (no ack in time, or an error). */
+  getCovStats(): CovStats {
+    return this.cov.stats();
+  }
+
+  /** Replaces the current fault: fields left out are cleared. */
+  setFault(f: DeviceFault): void {
+    this.fault = { offline: f.offline ?? false, delayMs: f.delayMs ?? 0 };
+  }
+
+  // ---- service handlers -------------------------------------------------------------------------------------------
+
+  private onWhoIs(c: LibServiceContent): void {
+    const to = this.requester(c);
+    if (!to || this.fault.offline) return;
+    const p = (c.payload ?? {}) as WhoIsPayload;
+    const id = this.info.deviceInstance;
+    // §16.10.1.1: limits given → answer only when our instance is inside them.
+    if (p.lowLimit !== undefined && id < p.lowLimit) return;
+    if (p.highLimit !== undefined && id > p.highLimit) return;
+    const frame = encodeIAm(id, this.info.maxApdu, Segmentation.NO_SEGMENTATION, this.info.vendorId);
+    this.later(() => this.transport?.sendFrame(frame, to.address!));
+  }
+
+  private onReadProperty(c: LibServiceContent): void {
+    const to = this.requester(c);
+    if (!to || c.invokeId === undefined || this.fault.offline) return;
+    const invokeId = c.invokeId;
+    const p = c.payload as ReadPropertyPayload;
+    const r = this.table.read(p.objectId, p.property.id, p.property.index);
+    const objectId = this.table.isDevice(p.objectId)
+      ? { type: ObjectType.DEVICE, instance: this.info.deviceInstance }
+      : p.objectId;
+    this.later(() => {
+      if (isFailure(r)) {
+        this.lib?.errorResponse(
+          to,
+          ConfirmedServiceChoice.READ_PROPERTY,
+          invokeId,
+          r.errorClass,
+          r.errorCode,
+        );
+      } else if (sizeOf(r.values) + 16 > this.info.maxApdu) {
+        this.transport?.sendFrame(encodeAbort(invokeId, AbortReason.SEGMENTATION_NOT_SUPPORTED), to.address!);
+      } else {
+        this.lib?.readPropertyResponse(to, invokeId, objectId, p.property, r.values);
+      }
+    });
+  }
+
+  private onReadPropertyMultiple(c: LibServiceContent): void {
+    const to = this.requester(c);
+    if (!to || c.invokeId === undefined || this.fault.offline) return;
+    const invokeId = c.invokeId;
+    if (!this.info.supportsRpm) {
+      this.later(() =>
+        this.transport?.sendFrame(encodeReject(invokeId, RejectReason.UNRECOGNIZED_SERVICE), to.address!),
+      );
+      return;
+    }
+    const p = c.payload as ReadPropertyMultiplePayload;
+    const results: LibReadAccess[] = p.properties.map((spec) => {
+      const exists = this.table.exists(spec.objectId);
+      const objectId = this.table.isDevice(spec.objectId)
+        ? { type: ObjectType.DEVICE, instance: this.info.deviceInstance }
+        : spec.objectId;
+      const values = spec.properties.flatMap((prop) => {
+        // §15.7.3.1.1: ALL, REQUIRED and OPTIONAL expand to the object's properties (all of ours count as both).
+        const special: number[] = [
+          PropertyIdentifier.ALL,
+          PropertyIdentifier.REQUIRED,
+          PropertyIdentifier.OPTIONAL,
+        ];
+        const expand = exists && special.includes(prop.id);
+        const props = expand
+          ? this.table.propertyIds(spec.objectId).map((id) => ({ id, index: prop.index }))
+          : [prop];
+        return props.map((q) => {
+          const r = this.table.read(spec.objectId, q.id, q.index);
+          const value: LibAppData[] = isFailure(r)
+            ? [{ type: ApplicationTag.ERROR, value: { type: 'BacnetError', ...r } }]
+            : r.values;
+          return { property: q, value };
+        });
+      });
+      return { objectId, values };
+    });
+    const size = results.reduce((n, r) => n + 8 + r.values.reduce((m, v) => m + 8 + sizeOf(v.value), 0), 0);
+    this.later(() => {
+      if (size + 16 > this.info.maxApdu) {
+        this.transport?.sendFrame(encodeAbort(invokeId, AbortReason.SEGMENTATION_NOT_SUPPORTED), to.address!);
+      } else {
+        this.lib?.readPropertyMultipleResponse(to, invokeId, results);
+      }
+    });
+  }
+
+  private onWriteProperty(c: LibServiceContent): void {
+    const to = this.requester(c);
+    if (!to || c.invokeId === undefined || this.fault.offline) return;
+    const invokeId = c.invokeId;
+    const p = c.payload as WritePropertyPayload;
+    const v = p.value;
+    const r = this.table.write(p.objectId, v.property.id, v.property.index, v.value, v.priority);
+    this.later(() => {
+      if (isFailure(r)) {
+        this.lib?.errorResponse(
+          to,
+          ConfirmedServiceChoice.WRITE_PROPERTY,
+          invokeId,
+          r.errorClass,
+          r.errorCode,
+        );
+      } else {
+        this.lib?.simpleAckResponse(to, ConfirmedServiceChoice.WRITE_PROPERTY, invokeId);
+      }
+    });
+    if (isFailure(r)) return;
+    const cmd = r.command;
+    if (cmd)
+      for (const l of this.writeListeners) notifySafely(() => l(r.ref, cmd.value, cmd.priority), undefined);
+    if (r.presentValueChanged) this.notifyCov(r.ref);
+  }
+
+  private onSubscribeCov(c: LibServiceContent): void {
+    const to = this.requester(c);
+    if (!to || c.invokeId === undefined || this.fault.offline) return;
+    const invokeId = c.invokeId;
+    if (!this.info.supportsCov) {
+      this.later(() =>
+        this.transport?.sendFrame(encodeReject(invokeId, RejectReason.UNRECOGNIZED_SERVICE), to.address!),
+      );
+      return;
+    }
+    const p = c.payload as SubscribeCovPayload;
+    const ref = this.table.refOf(p.monitoredObjectId);
+    const failure = ref
+      ? undefined
+      : this.table.isDevice(p.monitoredObjectId)
+        ? fail(ErrorClass.SERVICES, ErrorCode.COV_SUBSCRIPTION_FAILED)
+        : fail(ErrorClass.OBJECT, ErrorCode.UNKNOWN_OBJECT);
+    const subscriber = { address: to.address!, processId: p.subscriberProcessId };
+    let subscription: Subscription | undefined;
+    if (ref && p.cancellationRequest) this.cov.cancel({ ...subscriber, ref });
+    else if (ref) {
+      subscription = this.cov.subscribe({
+        ...subscriber,
+        ref,
+        confirmed: p.issueConfirmedNotifications ?? false,
+        lifetimeSeconds: p.lifetime ?? 0,
+      });
+    }
+    this.later(() => {
+      if (failure) {
+        this.lib?.errorResponse(
+          to,
+          ConfirmedServiceChoice.SUBSCRIBE_COV,
+          invokeId,
+          failure.errorClass,
+          failure.errorCode,
+        );
+        return;
+      }
+      this.lib?.simpleAckResponse(to, ConfirmedServiceChoice.SUBSCRIBE_COV, invokeId);
+      // §13.1.2: a new subscription gets the current values at once.
+      if (subscription) this.cov.send(subscription);
+    });
+  }
+
+  /** Offline devices send nothing, notifications included. */
+  private notifyCov(ref: ObjectRef): void {
+    if (!this.fault.offline) this.cov.changed(ref);
+  }
+
+  // ---- helpers ----------------------------------------------------------------------------------------------------
+
+  /** The requester's own address (a BBMD-forwarded request is answered directly, STACK.md trap 6). */
+  private requester(c: LibServiceContent): LibAddress | undefined {
+    const s = c.header?.sender;
+    const address = s?.forwardedFrom ?? s?.address;
+    return address ? { address } : undefined;
+  }
+
+  /** Runs `fn` now, or after the configured delay fault. */
+  private later(fn: () => void): void {
+    const delay = this.fault.delayMs;
+    if (delay <= 0) return notifySafely(fn, undefined);
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      notifySafely(fn, undefined);
+    }, delay);
+    this.timers.add(t);
+  }
+}
+
+/** Upper bound of the encoded size of application values (§20.2): tag, length octets and content. */
+function sizeOf(values: LibAppData[]): number {
+  let n = 0;
+  for (const v of values) {
+    if (typeof v.value === 'string') n += Buffer.byteLength(v.value) + 6;
+    else if (v.type === ApplicationTag.BIT_STRING) n += 20;
+    else if (v.type === ApplicationTag.ERROR) n += 6;
+    else n += 9;
+  }
+  return n;
+}
