@@ -12,7 +12,10 @@ function restrict(extraPaths, extraPatterns) {
     'no-restricted-imports': [
       'error',
       {
-        paths: extraPaths.map((name) => ({ name, message: `${name} is only imported by its facade library` })),
+        paths: extraPaths.map((name) => ({
+          name,
+          message: `${name} is only imported by its facade library`,
+        })),
         patterns: extraPatterns,
       },
     ],
@@ -30,9 +33,15 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
-      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
+      '@typescript-eslint/switch-exhaustiveness-check': [
+        'error',
+        { considerDefaultExhaustiveForUnions: true },
+      ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'separate-type-imports', disallowTypeAnnotations: false }],
+      '@typescript-eslint/consistent-type-imports': [
+        'error',
+        { fixStyle: 'separate-type-imports', disallowTypeAnnotations: false },
+      ],
       // Decorated constructor parameters need value imports for Nest's reflection.
       '@typescript-eslint/no-extraneous-class': 'off',
       ...restrict(vendorOnly, []),
@@ -41,38 +50,59 @@ export default tseslint.config(
   {
     // Scripts start apps as processes; only e2e specs and benchmarks drive apps in-process.
     files: ['scripts/**/*.ts'],
-    rules: restrict(vendorOnly, [{ group: appImports, message: 'scripts start apps as processes, never import them' }]),
+    rules: restrict(vendorOnly, [
+      { group: appImports, message: 'scripts start apps as processes, never import them' },
+    ]),
   },
   {
     // Libraries hold the rules: no framework, no app, no vendor client outside its facade.
     files: ['libs/**/*.ts'],
     ignores: ['libs/modbus/**', 'libs/bacnet/**'],
-    rules: restrict([...vendorOnly, ...frameworks], [
-      { group: appImports, message: 'a library never imports an app' },
-      { group: ['@nestjs/*'], message: 'libraries never import NestJS' },
-    ]),
+    rules: restrict(
+      [...vendorOnly, ...frameworks],
+      [
+        { group: appImports, message: 'a library never imports an app' },
+        { group: ['@nestjs/*'], message: 'libraries never import NestJS' },
+      ],
+    ),
   },
   {
     files: ['libs/modbus/**/*.ts'],
-    rules: restrict(['@bacnet-js/client', ...frameworks], [
-      { group: appImports, message: 'a library never imports an app' },
-      { group: ['@nestjs/*'], message: 'libraries never import NestJS' },
-    ]),
+    rules: restrict(
+      ['@bacnet-js/client', ...frameworks],
+      [
+        { group: appImports, message: 'a library never imports an app' },
+        { group: ['@nestjs/*'], message: 'libraries never import NestJS' },
+      ],
+    ),
   },
   {
     files: ['libs/bacnet/**/*.ts'],
-    rules: restrict(['modbus-serial', 'serialport', ...frameworks], [
-      { group: appImports, message: 'a library never imports an app' },
-      { group: ['@nestjs/*'], message: 'libraries never import NestJS' },
-    ]),
+    rules: restrict(
+      ['modbus-serial', 'serialport', ...frameworks],
+      [
+        { group: appImports, message: 'a library never imports an app' },
+        { group: ['@nestjs/*'], message: 'libraries never import NestJS' },
+      ],
+    ),
   },
   {
     files: ['apps/controller/**/*.ts'],
-    rules: restrict(vendorOnly, [{ group: ['**/apps/simulator/**', '**/apps/cloud/**', '**/apps/web/**'], message: 'an app never imports another app' }]),
+    rules: restrict(vendorOnly, [
+      {
+        group: ['**/apps/simulator/**', '**/apps/cloud/**', '**/apps/web/**'],
+        message: 'an app never imports another app',
+      },
+    ]),
   },
   {
     files: ['apps/simulator/**/*.ts'],
-    rules: restrict(vendorOnly, [{ group: ['**/apps/controller/**', '**/apps/cloud/**', '**/apps/web/**'], message: 'an app never imports another app' }]),
+    rules: restrict(vendorOnly, [
+      {
+        group: ['**/apps/controller/**', '**/apps/cloud/**', '**/apps/web/**'],
+        message: 'an app never imports another app',
+      },
+    ]),
   },
   {
     files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts'],

@@ -64,7 +64,9 @@ describe('bad input at start', () => {
     );
     const r = run(CONTROLLER, [], { BULWARK_SITE: site, BULWARK_PROFILES: profiles });
     expect(r.status).toBe(1);
-    expect(r.out).toMatch(/sdm630\.yaml:\d+: point "(total-power|voltage-l1)" field "modbus\.address": overlaps point/);
+    expect(r.out).toMatch(
+      /sdm630\.yaml:\d+: point "(total-power|voltage-l1)" field "modbus\.address": overlaps point/,
+    );
     noStackTrace(r.out);
   });
 

@@ -66,7 +66,10 @@ describe('controller scanning the simulated demo building', () => {
       const t0 = Date.now();
       await setFaults(v.id, fault);
       await eventually(
-        async () => ((await points()).filter((p) => p.deviceId === v.id).every((p) => p.quality === 'comm-fail') ? true : undefined),
+        async () =>
+          (await points()).filter((p) => p.deviceId === v.id).every((p) => p.quality === 'comm-fail')
+            ? true
+            : undefined,
         3 * POLL_MS + 1000,
         `${v.id} comm-fail`,
       );
@@ -82,7 +85,10 @@ describe('controller scanning the simulated demo building', () => {
       expect(health.devices.find((d) => d.id === v.id)!.state).toBe('comm-fail');
       await getJson(`${b.sim.controlUrl}/devices/${v.id}/faults`, { method: 'DELETE' });
       await eventually(
-        async () => ((await points()).filter((p) => p.deviceId === v.id).every((p) => p.quality === 'good') ? true : undefined),
+        async () =>
+          (await points()).filter((p) => p.deviceId === v.id).every((p) => p.quality === 'good')
+            ? true
+            : undefined,
         5000,
         `${v.id} back to good`,
       );

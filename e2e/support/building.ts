@@ -83,7 +83,11 @@ export async function getJson<T>(url: string, init?: RequestInit): Promise<T> {
 }
 
 /** Polls `probe` until it returns a value, or fails after `timeoutMs` with the last reason. */
-export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T | undefined>,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();

@@ -26,7 +26,12 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [TypeOrmModule.forRoot(dataSourceOptions(deps.config.database)), PointsModule, FieldbusModule, HealthModule],
+      imports: [
+        TypeOrmModule.forRoot(dataSourceOptions(deps.config.database)),
+        PointsModule,
+        FieldbusModule,
+        HealthModule,
+      ],
       providers: [
         { provide: CONFIG, useValue: deps.config },
         { provide: SITE, useValue: deps.site },

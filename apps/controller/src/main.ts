@@ -11,11 +11,14 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env, findRepoRoot());
   const site = loadSite(config.site, config.profiles);
   const running = await startController(config, site);
-  console.log(`controller: site "${site.name}" (${site.devices.length} devices) on ${running.url}/api/v1/points`);
+  console.log(
+    `controller: site "${site.name}" (${site.devices.length} devices) on ${running.url}/api/v1/points`,
+  );
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof ConfigError || err instanceof ProfileValidationError) console.error(`controller: ${err.message}`);
+  if (err instanceof ConfigError || err instanceof ProfileValidationError)
+    console.error(`controller: ${err.message}`);
   else console.error(`controller: failed to start: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
 });

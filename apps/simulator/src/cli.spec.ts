@@ -4,7 +4,20 @@ import { CliError, parseCli } from './cli.js';
 describe('simulator command line', () => {
   it('collects faults per device from repeated flags', () => {
     const cli = parseCli(
-      ['--site', 's.yaml', '--offline', 'vav-1', '--slow', 'meter:250', '--exception', 'meter:6', '--stuck', 'vav-2.zone_temp=35.5', '--out-of-range', 'vav-2.discharge_temp'],
+      [
+        '--site',
+        's.yaml',
+        '--offline',
+        'vav-1',
+        '--slow',
+        'meter:250',
+        '--exception',
+        'meter:6',
+        '--stuck',
+        'vav-2.zone_temp=35.5',
+        '--out-of-range',
+        'vav-2.discharge_temp',
+      ],
       {},
     );
     expect(cli.site).toBe('s.yaml');

@@ -17,7 +17,8 @@ async function main(): Promise<void> {
     if (!device) throw new CliError(`no device "${id}" in ${cli.site}`);
     device.setFaults(faults);
   }
-  for (const d of sim.devices) console.log(`simulator: ${d.id.padEnd(20)} ${d.site.profile.padEnd(40)} ${d.address}`);
+  for (const d of sim.devices)
+    console.log(`simulator: ${d.id.padEnd(20)} ${d.site.profile.padEnd(40)} ${d.address}`);
   console.log(`simulator: ${sim.devices.length} devices up; control API ${sim.controlUrl ?? 'off'}`);
   const stop = (): void => {
     sim.close().then(

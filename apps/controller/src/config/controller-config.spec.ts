@@ -21,7 +21,11 @@ describe('loadConfig', () => {
     const c = loadConfig({ BULWARK_CONFIG: file, BULWARK_PORT: '9100' }, root);
     expect(c.port).toBe(9100);
     expect(c.host).toBe('127.0.0.2');
-    expect(c.bacnet).toEqual({ interface: '127.0.0.1', port: 47950, broadcastAddress: '127.255.255.255:47900' });
+    expect(c.bacnet).toEqual({
+      interface: '127.0.0.1',
+      port: 47950,
+      broadcastAddress: '127.255.255.255:47900',
+    });
   });
 
   it('names every wrong variable and field at once', () => {
@@ -30,7 +34,15 @@ describe('loadConfig', () => {
     writeFileSync(file, JSON.stringify({ colour: 'blue' }));
     let err: unknown;
     try {
-      loadConfig({ BULWARK_CONFIG: file, BULWARK_PORT: 'eighty', BULWARK_LOG_LEVEL: 'loud', BULWARK_BACNET_PORT: '70000' }, root);
+      loadConfig(
+        {
+          BULWARK_CONFIG: file,
+          BULWARK_PORT: 'eighty',
+          BULWARK_LOG_LEVEL: 'loud',
+          BULWARK_BACNET_PORT: '70000',
+        },
+        root,
+      );
     } catch (e) {
       err = e;
     }
@@ -43,6 +55,8 @@ describe('loadConfig', () => {
   });
 
   it('reports an unreadable config file by name', () => {
-    expect(() => loadConfig({ BULWARK_CONFIG: '/nonexistent/c.yaml' }, root)).toThrow(/BULWARK_CONFIG \(\/nonexistent\/c\.yaml\)/);
+    expect(() => loadConfig({ BULWARK_CONFIG: '/nonexistent/c.yaml' }, root)).toThrow(
+      /BULWARK_CONFIG \(\/nonexistent\/c\.yaml\)/,
+    );
   });
 });

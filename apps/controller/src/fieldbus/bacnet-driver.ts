@@ -36,8 +36,15 @@ export class BacnetDriver implements FieldbusDriver {
           batch.map((p) => ({ object: ref(p), properties: ['present-value'] })),
         );
         batch.forEach((p, j) => {
-          const r = results.find((x) => x.object.type === p.bacnet!.objectType && x.object.instance === p.bacnet!.instance) ?? results[j];
-          if (!r || r.error) out.push({ pointId: p.id, error: r?.error ? `${r.error.errorClass}/${r.error.errorCode}` : 'no result' });
+          const r =
+            results.find(
+              (x) => x.object.type === p.bacnet!.objectType && x.object.instance === p.bacnet!.instance,
+            ) ?? results[j];
+          if (!r || r.error)
+            out.push({
+              pointId: p.id,
+              error: r?.error ? `${r.error.errorClass}/${r.error.errorCode}` : 'no result',
+            });
           else out.push(toOutcome(p, r.value));
         });
       }
@@ -48,7 +55,8 @@ export class BacnetDriver implements FieldbusDriver {
         out.push(toOutcome(p, await this.client.readProperty(address, ref(p), 'present-value')));
       } catch (err) {
         // The device answered with an error for this object: only this point fails.
-        if (err instanceof BacnetError && err.kind === 'error') out.push({ pointId: p.id, error: err.message });
+        if (err instanceof BacnetError && err.kind === 'error')
+          out.push({ pointId: p.id, error: err.message });
         else throw err;
       }
     }

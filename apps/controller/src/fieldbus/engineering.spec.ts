@@ -2,8 +2,17 @@ import { describe, expect, it } from '@jest/globals';
 import type { PointDef } from '#libs/profiles';
 import { tidy } from './engineering.js';
 
-const point = (p: Partial<PointDef>): PointDef =>
-  ({ id: 'p', name: 'p', description: '', kind: 'analog', access: 'read', unit: '', tags: [], dataType: 'int16', ...p });
+const point = (p: Partial<PointDef>): PointDef => ({
+  id: 'p',
+  name: 'p',
+  description: '',
+  kind: 'analog',
+  access: 'read',
+  unit: '',
+  tags: [],
+  dataType: 'int16',
+  ...p,
+});
 
 describe('tidy', () => {
   it('keeps a float32 to its seven significant digits', () => {

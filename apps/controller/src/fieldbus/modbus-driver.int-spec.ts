@@ -27,7 +27,12 @@ function rawFor(p: PointDef, i: number): number {
 }
 
 async function servePymodbus(profile: Profile) {
-  const map: Record<string, Array<Record<string, unknown>>> = { holding: [], input: [], coils: [], discrete: [] };
+  const map: Record<string, Array<Record<string, unknown>>> = {
+    holding: [],
+    input: [],
+    coils: [],
+    discrete: [],
+  };
   const bits = new Map<string, boolean>();
   profile.points.forEach((p, i) => {
     const table = TABLE[p.modbus!.function];
@@ -38,9 +43,19 @@ async function servePymodbus(profile: Profile) {
       return;
     }
     const enc = effectiveEncoding(profile, p);
-    map[table].push({ address, type: p.dataType, value: rawFor(p, i), byteorder: enc.byteOrder, wordorder: enc.wordOrder });
+    map[table].push({
+      address,
+      type: p.dataType,
+      value: rawFor(p, i),
+      byteorder: enc.byteOrder,
+      wordorder: enc.wordOrder,
+    });
   });
-  const { line } = await children.start(PYTHON, [PYMODBUS_SERVER, 'tcp', '0', JSON.stringify(map)], /^READY /);
+  const { line } = await children.start(
+    PYTHON,
+    [PYMODBUS_SERVER, 'tcp', '0', JSON.stringify(map)],
+    /^READY /,
+  );
   const ready = JSON.parse(line.slice('READY '.length)) as { port: number; values: Record<string, number> };
   const expected = new Map<string, number>();
   for (const p of profile.points) {
@@ -80,7 +95,10 @@ describe.each([
       expect(outcomes.map((o) => o.pointId).sort()).toEqual(profile.points.map((p) => p.id).sort());
       for (const o of outcomes) {
         expect(o.error).toBeUndefined();
-        expect({ point: o.pointId, value: o.value }).toEqual({ point: o.pointId, value: expected.get(o.pointId) });
+        expect({ point: o.pointId, value: o.value }).toEqual({
+          point: o.pointId,
+          value: expected.get(o.pointId),
+        });
       }
     } finally {
       await driver.close();

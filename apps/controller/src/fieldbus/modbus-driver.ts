@@ -43,13 +43,18 @@ export class ModbusDriver implements FieldbusDriver {
       try {
         if (req.table === 1 || req.table === 2) {
           const bits = await client.readBits(unitId, req.table, req.address, req.count);
-          for (const item of req.items) out.push({ pointId: item.key, value: bits[item.address - req.address] ? 1 : 0 });
+          for (const item of req.items)
+            out.push({ pointId: item.key, value: bits[item.address - req.address] ? 1 : 0 });
         } else {
           const regs = await client.readRegisters(unitId, req.table, req.address, req.count);
           for (const item of req.items) {
             const p = byId.get(item.key)!;
             const words = regs.slice(item.address - req.address, item.address - req.address + item.count);
-            const enc = { dataType: p.dataType as ModbusDataType, ...effectiveEncoding(profile, p), bit: p.modbus!.bit };
+            const enc = {
+              dataType: p.dataType as ModbusDataType,
+              ...effectiveEncoding(profile, p),
+              bit: p.modbus!.bit,
+            };
             out.push({ pointId: item.key, value: tidy(decodeRegisters(words, enc), p) });
           }
         }
@@ -78,7 +83,10 @@ export class ModbusDriver implements FieldbusDriver {
     if (!c) {
       const ep = device.site.modbus!;
       // A dead device must cost at most one poll interval, so an outage shows within a few polls.
-      const timeoutMs = Math.min(device.profile.modbus?.timeoutMs ?? DEFAULT_TIMEOUT_MS, device.site.pollIntervalMs);
+      const timeoutMs = Math.min(
+        device.profile.modbus?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        device.site.pollIntervalMs,
+      );
       c =
         ep.transport === 'tcp'
           ? ModbusClient.connectTcp({ host: ep.host, port: ep.port, timeoutMs })

@@ -106,8 +106,14 @@ export class ScannerService implements OnApplicationBootstrap, OnApplicationShut
           quality: o.value !== undefined ? 'good' : 'comm-fail',
         });
       }
-      if (failed.length === outcomes.length && outcomes.length > 0) this.transition(loop, 'comm-fail', failed[0].error!);
-      else this.transition(loop, 'ok', failed.length ? `${failed.length} point(s) refused: ${failed[0].error}` : null);
+      if (failed.length === outcomes.length && outcomes.length > 0)
+        this.transition(loop, 'comm-fail', failed[0].error!);
+      else
+        this.transition(
+          loop,
+          'ok',
+          failed.length ? `${failed.length} point(s) refused: ${failed[0].error}` : null,
+        );
     } catch (err) {
       const at = now();
       for (const p of profile.points) {
@@ -132,8 +138,10 @@ export class ScannerService implements OnApplicationBootstrap, OnApplicationShut
     loop.lastError = error;
     if (!changed) return;
     const device: SiteDevice = loop.ctx.site;
-    if (state === 'comm-fail') this.log.warn({ device: device.id, from, error }, `device ${device.id} comm-fail: ${error}`);
-    else if (from !== 'starting') this.log.info({ device: device.id, from }, `device ${device.id} back to ok`);
+    if (state === 'comm-fail')
+      this.log.warn({ device: device.id, from, error }, `device ${device.id} comm-fail: ${error}`);
+    else if (from !== 'starting')
+      this.log.info({ device: device.id, from }, `device ${device.id} back to ok`);
     else this.log.info({ device: device.id }, `device ${device.id} ok`);
   }
 }

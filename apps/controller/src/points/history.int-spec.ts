@@ -27,7 +27,7 @@ describe('HistoryService on SQLite', () => {
   });
 
   it('builds the schema through migrations and runs in WAL mode', async () => {
-    const migrations = (await db.query('SELECT name FROM migrations')) as Array<{ name: string }>;
+    const migrations = await db.query<Array<{ name: string }>>('SELECT name FROM migrations');
     expect(migrations.map((m) => m.name)).toEqual(['Init1764230400000']);
     expect(await db.query('PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
   });
@@ -45,21 +45,33 @@ describe('HistoryService on SQLite', () => {
   });
 
   it('writes a large scan whole, beyond SQLite host-parameter limits', async () => {
-    const rows = Array.from({ length: 12000 }, (_, i) => ({ pointId: `big.p${i % 200}`, ts: 5000 + i, value: i, quality: 'good' as const }));
+    const rows = Array.from({ length: 12000 }, (_, i) => ({
+      pointId: `big.p${i % 200}`,
+      ts: 5000 + i,
+      value: i,
+      quality: 'good' as const,
+    }));
     await history.record(rows);
-    const [{ n }] = (await db.query(`SELECT count(*) AS n FROM point_sample WHERE point_id LIKE 'big.%'`)) as Array<{ n: number }>;
+    const [{ n }] = await db.query<Array<{ n: number }>>(
+      `SELECT count(*) AS n FROM point_sample WHERE point_id LIKE 'big.%'`,
+    );
     expect(n).toBe(12000);
   });
 
   it('writes nothing of a scan that has an invalid row', async () => {
-    const before = ((await db.query('SELECT count(*) AS n FROM point_sample')) as Array<{ n: number }>)[0].n;
+    const before = (await db.query<Array<{ n: number }>>('SELECT count(*) AS n FROM point_sample'))[0].n;
     // The bad row sits in the second insert batch: the first batch must be rolled back with it.
     const bad = [
-      ...Array.from({ length: 600 }, (_, i) => ({ pointId: `x.p${i}`, ts: 1, value: 1, quality: 'good' as const })),
+      ...Array.from({ length: 600 }, (_, i) => ({
+        pointId: `x.p${i}`,
+        ts: 1,
+        value: 1,
+        quality: 'good' as const,
+      })),
       { pointId: 'x.b', ts: 1, value: 1, quality: 'excellent' as unknown as 'good' },
     ];
     await expect(history.record(bad)).rejects.toThrow(/CHECK constraint failed/);
-    const after = ((await db.query('SELECT count(*) AS n FROM point_sample')) as Array<{ n: number }>)[0].n;
+    const after = (await db.query<Array<{ n: number }>>('SELECT count(*) AS n FROM point_sample'))[0].n;
     expect(after).toBe(before);
   });
 });

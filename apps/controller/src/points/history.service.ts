@@ -25,7 +25,12 @@ export class HistoryService {
     await this.db.transaction(async (m) => {
       // SQLite's default limit of 32766 host parameters: 4 per row.
       for (let i = 0; i < rows.length; i += 500) {
-        await m.createQueryBuilder().insert().into(PointSample).values(rows.slice(i, i + 500)).execute();
+        await m
+          .createQueryBuilder()
+          .insert()
+          .into(PointSample)
+          .values(rows.slice(i, i + 500))
+          .execute();
       }
     });
   }
@@ -34,6 +39,11 @@ export class HistoryService {
     const rows = await this.db
       .getRepository(PointSample)
       .find({ where: { pointId }, order: { ts: 'DESC' }, take: limit });
-    return rows.map((r) => ({ pointId: r.pointId, ts: r.ts, value: r.value, quality: r.quality as PointQuality }));
+    return rows.map((r) => ({
+      pointId: r.pointId,
+      ts: r.ts,
+      value: r.value,
+      quality: r.quality as PointQuality,
+    }));
   }
 }

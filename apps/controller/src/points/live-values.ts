@@ -37,7 +37,13 @@ export class LiveValues {
   ) {
     for (const device of site.devices)
       for (const point of site.profiles[device.profile].points)
-        this.values.set(pointKey(device.id, point.id), { device, point, value: null, quality: 'comm-fail', updatedAt: null });
+        this.values.set(pointKey(device.id, point.id), {
+          device,
+          point,
+          value: null,
+          quality: 'comm-fail',
+          updatedAt: null,
+        });
   }
 
   update(deviceId: string, pointId: string, value: number, at: number): void {

@@ -53,7 +53,8 @@ export class ControlApi {
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://x');
     const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
-    if (parts[0] !== 'devices' || parts.length > 3) return problem(res, 404, 'Not found', `no route ${url.pathname}`);
+    if (parts[0] !== 'devices' || parts.length > 3)
+      return problem(res, 404, 'Not found', `no route ${url.pathname}`);
     if (parts.length === 1) return req.method === 'GET' ? json(res, 200, this.sim.states()) : notAllowed(res);
     const device = this.sim.device(parts[1]);
     if (!device) return problem(res, 404, 'Unknown device', `no device "${parts[1]}"`);
@@ -72,7 +73,8 @@ export class ControlApi {
         try {
           device.setFaults(faults);
         } catch (err) {
-          if (err instanceof FaultError) return problem(res, 400, 'Invalid faults', `${err.field}: ${err.message}`);
+          if (err instanceof FaultError)
+            return problem(res, 400, 'Invalid faults', `${err.field}: ${err.message}`);
           throw err;
         }
         return json(res, 200, device.faults());
@@ -94,10 +96,15 @@ function parseFaults(body: unknown): SimFaults | string {
   for (const k of ['delayMs', 'exceptionCode'] as const)
     if (b[k] !== undefined && typeof b[k] !== 'number') return `${k}: must be a number`;
   if (b.stuck !== undefined) {
-    if (typeof b.stuck !== 'object' || b.stuck === null || Array.isArray(b.stuck)) return 'stuck: must be an object';
-    for (const [k, v] of Object.entries(b.stuck)) if (typeof v !== 'number') return `stuck.${k}: must be a number`;
+    if (typeof b.stuck !== 'object' || b.stuck === null || Array.isArray(b.stuck))
+      return 'stuck: must be an object';
+    for (const [k, v] of Object.entries(b.stuck))
+      if (typeof v !== 'number') return `stuck.${k}: must be a number`;
   }
-  if (b.outOfRange !== undefined && (!Array.isArray(b.outOfRange) || b.outOfRange.some((x) => typeof x !== 'string')))
+  if (
+    b.outOfRange !== undefined &&
+    (!Array.isArray(b.outOfRange) || b.outOfRange.some((x) => typeof x !== 'string'))
+  )
     return 'outOfRange: must be an array of point ids';
   return b;
 }

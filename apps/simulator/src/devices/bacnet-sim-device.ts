@@ -19,7 +19,10 @@ export class BacnetSimDevice implements SimDevice {
   private port: number;
   private readonly refs = new Map<string, ObjectRef>();
   private readonly points = new Map<string, PointDef>();
-  private readonly lastWrites = new Map<string, { value: number | null; priority: number | null; at: string }>();
+  private readonly lastWrites = new Map<
+    string,
+    { value: number | null; priority: number | null; at: string }
+  >();
   private readonly faultState: FaultState;
 
   constructor(
@@ -99,7 +102,8 @@ export class BacnetSimDevice implements SimDevice {
   setFaults(faults: SimFaults): void {
     this.faultState.set(faults);
     this.device.setFault({ offline: faults.offline ?? false, delayMs: faults.delayMs ?? 0 });
-    for (const [id, point] of this.points) if (point.access === 'read') this.setSensor(id, this.read(id) ?? 0);
+    for (const [id, point] of this.points)
+      if (point.access === 'read') this.setSensor(id, this.read(id) ?? 0);
   }
 
   state(): SimDeviceState {

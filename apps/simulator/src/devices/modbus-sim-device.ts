@@ -40,7 +40,8 @@ export class ModbusSimDevice implements SimDevice {
   ) {
     this.id = site.id;
     const ep = site.modbus;
-    if (!ep || ep.transport !== 'tcp') throw new Error(`device "${site.id}": the simulator serves Modbus TCP only`);
+    if (!ep || ep.transport !== 'tcp')
+      throw new Error(`device "${site.id}": the simulator serves Modbus TCP only`);
     this.host = ep.host;
     this.port = ep.port;
     this.unitId = ep.unitId;
@@ -64,7 +65,11 @@ export class ModbusSimDevice implements SimDevice {
   }
 
   async start(): Promise<void> {
-    this.server = new ModbusTcpServer({ host: this.host, port: this.port, handler: (req) => this.handle(req) });
+    this.server = new ModbusTcpServer({
+      host: this.host,
+      port: this.port,
+      handler: (req) => this.handle(req),
+    });
     const bound = await this.server.listen();
     this.host = bound.host;
     this.port = bound.port;
@@ -90,7 +95,8 @@ export class ModbusSimDevice implements SimDevice {
 
   setFaults(faults: SimFaults): void {
     this.faultState.set(faults);
-    for (const m of this.mapped) if (m.point.access === 'read') this.setSensor(m.point.id, this.values.get(m.point.id) ?? 0);
+    for (const m of this.mapped)
+      if (m.point.access === 'read') this.setSensor(m.point.id, this.values.get(m.point.id) ?? 0);
   }
 
   state(): SimDeviceState {
@@ -108,7 +114,8 @@ export class ModbusSimDevice implements SimDevice {
           name: p.name,
           value: this.values.get(p.id) ?? 0,
           writable: p.access === 'write',
-          lastWrite: p.access === 'write' ? (w ? { value: w.value, priority: null, at: w.at } : null) : undefined,
+          lastWrite:
+            p.access === 'write' ? (w ? { value: w.value, priority: null, at: w.at } : null) : undefined,
         };
       }),
     };
@@ -174,14 +181,17 @@ export class ModbusSimDevice implements SimDevice {
 
   private writeBits(address: number, values: boolean[]): ModbusReply {
     const targets = values.map((_, i) => this.mapped.find((m) => m.table === 1 && m.address === address + i));
-    if (targets.some((t) => !t || t.point.access !== 'write')) return { exception: EXCEPTION_ILLEGAL_ADDRESS };
+    if (targets.some((t) => !t || t.point.access !== 'write'))
+      return { exception: EXCEPTION_ILLEGAL_ADDRESS };
     targets.forEach((t, i) => this.applyWrite(t!.point.id, values[i] ? 1 : 0));
     return { ok: true };
   }
 
   private writeRegisters(address: number, values: number[]): ModbusReply {
     const end = address + values.length;
-    const touched = this.mapped.filter((m) => m.table === 3 && m.address < end && m.address + m.words > address);
+    const touched = this.mapped.filter(
+      (m) => m.table === 3 && m.address < end && m.address + m.words > address,
+    );
     // Every written register must belong to a writable point, and a multi-register value must be written whole.
     const covered = touched.reduce((n, m) => n + m.words, 0);
     if (

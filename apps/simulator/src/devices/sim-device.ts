@@ -104,15 +104,23 @@ export class FaultState {
       const p = ids.get(id);
       if (!p) throw new FaultError(field, `device "${this.deviceId}" has no point "${id}"`);
       if (p.access === 'write')
-        throw new FaultError(field, `point "${id}" is an output; stuck and out-of-range faults apply to sensors`);
+        throw new FaultError(
+          field,
+          `point "${id}" is an output; stuck and out-of-range faults apply to sensors`,
+        );
     };
     for (const id of Object.keys(next.stuck ?? {})) sensorOnly('stuck', id);
     for (const id of next.outOfRange ?? []) sensorOnly('outOfRange', id);
-    if (next.delayMs !== undefined && (!Number.isFinite(next.delayMs) || next.delayMs < 0 || next.delayMs > 60000))
+    if (
+      next.delayMs !== undefined &&
+      (!Number.isFinite(next.delayMs) || next.delayMs < 0 || next.delayMs > 60000)
+    )
       throw new FaultError('delayMs', 'delayMs must be between 0 and 60000');
-    if (next.garbage && this.protocol !== 'modbus') throw new FaultError('garbage', 'garbage applies to Modbus devices only');
+    if (next.garbage && this.protocol !== 'modbus')
+      throw new FaultError('garbage', 'garbage applies to Modbus devices only');
     if (next.exceptionCode !== undefined) {
-      if (this.protocol !== 'modbus') throw new FaultError('exceptionCode', 'exceptionCode applies to Modbus devices only');
+      if (this.protocol !== 'modbus')
+        throw new FaultError('exceptionCode', 'exceptionCode applies to Modbus devices only');
       if (!Number.isInteger(next.exceptionCode) || next.exceptionCode < 1 || next.exceptionCode > 255)
         throw new FaultError('exceptionCode', 'exceptionCode must be an integer from 1 to 255');
     }

@@ -73,7 +73,10 @@ export class BuildingModel {
   /** The air handler: the device with a fan command and a discharge air sensor that serves no zone itself. */
   private airHandler(): { device?: SimDevice; on: boolean; speed: number } {
     const device = this.devices.find(
-      (d) => findPoint(d, ['fan', 'run', 'cmd']) && findPoint(d, ['discharge', 'air', 'temp', 'sensor']) && !this.zoneTemps.has(d.id),
+      (d) =>
+        findPoint(d, ['fan', 'run', 'cmd']) &&
+        findPoint(d, ['discharge', 'air', 'temp', 'sensor']) &&
+        !this.zoneTemps.has(d.id),
     );
     if (!device) return { on: true, speed: 0.6 };
     const on = role(device, ['fan', 'run', 'cmd'], ['return']).fraction(1) > 0;
@@ -150,7 +153,9 @@ export function devicePower(d: SimDevice): number {
 }
 
 function isMeter(d: SimDevice): boolean {
-  return d.profile.points.some((p) => has(p, 'energy')) && !d.profile.points.some((p) => p.access === 'write');
+  return (
+    d.profile.points.some((p) => has(p, 'energy')) && !d.profile.points.some((p) => p.access === 'write')
+  );
 }
 
 function lag(current: number, target: number, dt: number, tau: number): number {

@@ -29,7 +29,9 @@ export const has = (p: PointDef, ...tags: string[]): boolean => tags.every((t) =
 /** The writable point that a read-back or "effective" point reports on. */
 function counterpart(d: SimDevice, p: PointDef): PointDef | undefined {
   const want = p.tags.filter((t) => t !== 'sensor' && t !== 'effective');
-  return d.profile.points.find((q) => q.access === 'write' && q.kind === p.kind && want.every((t) => q.tags.includes(t)));
+  return d.profile.points.find(
+    (q) => q.access === 'write' && q.kind === p.kind && want.every((t) => q.tags.includes(t)),
+  );
 }
 
 export function sensorValue(d: SimDevice, p: PointDef, c: SensorContext): number | undefined {
@@ -63,8 +65,9 @@ function rawValue(d: SimDevice, p: PointDef, c: SensorContext): number | undefin
       const delta = chilled ? (role(d, ['enable', 'cmd']).fraction(0) > 0 ? 5 : 0) : -0.15 * firing();
       return (has(p, 'return') || has(p, 'entering') ? c.waterTemp + delta : c.waterTemp) + n(0.05);
     }
-    if (has(p, 'flue')) return (c.waterTemp ?? 25) + (firing() * 0.4) + n(0.2);
-    if (has(p, 'preheat')) return mixed(d, c) + role(d, ['preheat', 'valve', 'cmd']).fraction(0) * 20 + n(0.05);
+    if (has(p, 'flue')) return (c.waterTemp ?? 25) + firing() * 0.4 + n(0.2);
+    if (has(p, 'preheat'))
+      return mixed(d, c) + role(d, ['preheat', 'valve', 'cmd']).fraction(0) * 20 + n(0.05);
     if (has(p, 'air') && (has(p, 'discharge') || has(p, 'supply'))) {
       const reheat = c.zoneTemp !== undefined ? role(d, ['heating', 'valve', 'cmd']).fraction(0) * 15 : 0;
       return c.supplyAirTemp + reheat + n(0.05);
@@ -75,7 +78,8 @@ function rawValue(d: SimDevice, p: PointDef, c: SensorContext): number | undefin
   }
   if (has(p, 'elec')) {
     const watts = p.unit === 'kW' ? c.powerW / 1000 : c.powerW;
-    if (has(p, 'energy')) return has(p, 'export') ? undefined : p.unit === 'Wh' ? c.energyWh : c.energyWh / 1000;
+    if (has(p, 'energy'))
+      return has(p, 'export') ? undefined : p.unit === 'Wh' ? c.energyWh : c.energyWh / 1000;
     if (has(p, 'apparent')) return (c.powerW / 0.95) * (1 + n(0.003));
     if (has(p, 'power')) return (has(p, 'phase') ? watts / 3 : watts) * (1 + n(0.003));
     if (has(p, 'current')) {
@@ -101,7 +105,8 @@ function rawValue(d: SimDevice, p: PointDef, c: SensorContext): number | undefin
     const sp = role(d, ['zone', 'air', 'temp', 'sp', 'cooling'], ['unocc']).value(24);
     return clamp((c.zoneTemp - sp) * 50, 0, 100);
   }
-  if (has(p, 'valve') && c.loop) return (has(p, 'heating') ? c.loop.heat : has(p, 'cooling') ? c.loop.cool : 0) * 100;
+  if (has(p, 'valve') && c.loop)
+    return (has(p, 'heating') ? c.loop.heat : has(p, 'cooling') ? c.loop.cool : 0) * 100;
   if (has(p, 'occ', 'sensor') && p.kind === 'binary') return c.occupied ? 1 : 0;
   if (has(p, 'freezeStat')) return c.supplyAirTemp < 3 ? 1 : 0;
   if (has(p, 'humidity')) return 45 + n(0.5);
