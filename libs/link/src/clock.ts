@@ -1,0 +1,85 @@
+/**
+ * Time for the link monitor, injected (CONVENTIONS.md habit 6): the real clock
+ * for the controller, FakeClock for tests, which moves only when told and fires
+ * each timer at exactly its due time. LinkClock has the same shape as
+ * libs/fieldbus's Clock, so the controller can hand one clock to both.
+ */
+
+/** Whatever the clock's setTimeout returns; only that clock's clearTimeout understands it. */
+export type LinkTimerHandle = object | number;
+
+export interface LinkClock {
+  /** Epoch ms. */
+  now(): number;
+  /** Calls `fn` once, `ms` from now. */
+  setTimeout(fn: () => void, ms: number): LinkTimerHandle;
+  clearTimeout(handle: LinkTimerHandle): void;
+}
+
+/** Date.now and setTimeout; timers are unref'd so a pending deadline never keeps a process alive. */
+export const systemLinkClock: LinkClock = {
+  now: () => Date.now(),
+  setTimeout(fn, ms) {
+    const handle = setTimeout(fn, Math.max(0, ms));
+    handle.unref();
+    return handle;
+  },
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+interface FakeTimer {
+  id: number;
+  at: number;
+  fn: () => void;
+}
+
+/**
+ * A clock that stands still until `advance`, synchronously (the link monitor
+ * starts no promises); timers due at the same time fire in the order they were set.
+ */
+export class FakeClock implements LinkClock {
+  private time: number;
+  private seq = 0;
+  private timers: FakeTimer[] = [];
+
+  constructor(start = 0) {
+    this.time = start;
+  }
+
+  now(): number {
+    return this.time;
+  }
+
+  setTimeout(fn: () => void, ms: number): LinkTimerHandle {
+    const timer = { id: ++this.seq, at: this.time + Math.max(0, ms), fn };
+    this.timers.push(timer);
+    return { id: timer.id };
+  }
+
+  clearTimeout(handle: LinkTimerHandle): void {
+    const id = (handle as { id?: number }).id;
+    this.timers = this.timers.filter((t) => t.id !== id);
+  }
+
+  /** Moves time forward by `ms`, firing every timer due on the way (also those set by timers) at its due time. */
+  advance(ms: number): void {
+    this.advanceTo(this.time + ms);
+  }
+
+  advanceTo(target: number): void {
+    if (target < this.time) throw new RangeError(`FakeClock cannot go back from ${this.time} to ${target}`);
+    for (;;) {
+      const next = this.timers.filter((t) => t.at <= target).sort((a, b) => a.at - b.at || a.id - b.id)[0];
+      if (next === undefined) break;
+      this.timers = this.timers.filter((t) => t !== next);
+      this.time = next.at;
+      next.fn();
+    }
+    this.time = target;
+  }
+
+  /** Timers not yet fired or cleared. */
+  pendingTimers(): number {
+    return this.timers.length;
+  }
+}
