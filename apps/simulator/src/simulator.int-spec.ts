@@ -140,6 +140,24 @@ describe('the simulated building', () => {
       await relays.writeCoil(device('lighting-l1').modbus!.unitId, pduAddress(profile, c), true);
   });
 
+  it('takes a drive control word written whole and stops the fan it drives', async () => {
+    const drive = await modbusTo('drive-ahu-1-sf');
+    const profile = site.profiles[device('drive-ahu-1-sf').profile];
+    const run = point('drive-ahu-1-sf', 'run-cmd');
+    await drive.writeRegisters(1, pduAddress(profile, run), [0], 6);
+    await settle();
+    expect(await value('drive-ahu-1-sf', 'run-cmd')).toBe(0);
+    expect(await value('drive-ahu-1-sf', 'output-frequency')).toBe(0);
+    await drive.writeRegisters(1, pduAddress(profile, run), [1], 6);
+    await settle();
+    expect(await value('drive-ahu-1-sf', 'run-cmd')).toBe(1);
+    expect(await value('drive-ahu-1-sf', 'output-frequency')).toBeGreaterThan(10);
+    // The status word is read-only: writing it is refused.
+    const status = point('drive-ahu-1-sf', 'running');
+    const err = await drive.writeRegisters(1, pduAddress(profile, status), [0], 6).catch((e: unknown) => e);
+    expect(err).toMatchObject({ kind: 'exception', exceptionName: 'illegal-data-address' });
+  });
+
   it('answers with the injected Modbus exception, named by the client', async () => {
     const meter = await modbusTo('meter-main');
     const total = point('meter-main', 'total-power');

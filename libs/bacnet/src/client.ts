@@ -1,44 +1,34 @@
 /**
  * The controller's half: a BACnet/IP client over @bacnet-js/client. Every
- * confirmed request goes through `confirmed()`, which bounds requests in flight
- * per device, hands out invoke ids itself and races the library against our own
- * timer (STACK.md trap 1), and turns library errors into named BacnetErrors
- * (trap 3). Addresses are 'host:port'; properties kebab-case names.
+ * confirmed request goes through Transactions (transactions.ts): our own
+ * invoke ids and timer (STACK.md trap 1), answers matched by invoke id *and*
+ * peer, named errors (trap 3), segmented answers refused. Every I-Am heard
+ * updates the address bindings (bindings.ts); with a BBMD configured the client
+ * registers as a foreign device (foreign-device.ts) and broadcasts through it.
+ * Addresses are 'host:port'; properties kebab-case names.
  */
 import type { BacnetDataType } from '#libs/profiles';
-import { BacnetError, notifySafely, timeoutError, toBacnetError } from './errors.js';
-import {
-  errorClassName,
-  errorCodeName,
-  isPointObjectType,
-  objectTypeName,
-  objectTypeNumber,
-  propertyName,
-  propertyNumber,
-  segmentationName,
-} from './names.js';
-import { InvokeIdPool, PerKeyLimiter, TimeoutSignal, raceTimeout } from './request-control.js';
+import { DeviceBindings } from './bindings.js';
+import type { Binding } from './bindings.js';
+import { covNotificationOf, describe, iAmOf, rpmResultsOf, senderOf, toLibObjectId } from './client-codec.js';
+import { BacnetError, notifySafely, toBacnetError } from './errors.js';
+import { ForeignDeviceRegistration } from './foreign-device.js';
+import type { ForeignDeviceStatus } from './foreign-device.js';
+import { propertyNumber } from './names.js';
+import { Transactions } from './transactions.js';
 import { UdpTransport, broadcastWithPort } from './transport.js';
-import type { AnyObjectRef, CovNotification, DiscoveredDevice, ObjectRef, RpmResult } from './types.js';
+import type {
+  AnyObjectRef,
+  CovNotification,
+  DiscoveredDevice,
+  ObjectRef,
+  PropertySpec,
+  RpmResult,
+} from './types.js';
 import { defaultDataType, fromAppDataList, toWriteAppData } from './values.js';
 import type { BacnetValue } from './values.js';
-import { PDU_REJECT, peekApdu } from './wire.js';
-import {
-  ASN1_ARRAY_ALL,
-  ASN1_MAX_INSTANCE,
-  ApplicationTag,
-  ConfirmedServiceChoice,
-  createLibClient,
-} from './vendor.js';
-import type {
-  CovNotifyPayload,
-  IAmPayload,
-  LibAccessError,
-  LibAddress,
-  LibClient,
-  LibObjectId,
-  LibServiceContent,
-} from './vendor.js';
+import { ASN1_ARRAY_ALL, ASN1_MAX_INSTANCE, ConfirmedServiceChoice, createLibClient } from './vendor.js';
+import type { LibAddress, LibClient, LibServiceContent } from './vendor.js';
 
 export interface BacnetClientOptions {
   /** Local address to bind, e.g. '127.0.0.1' or '0.0.0.0'. */
@@ -53,26 +43,44 @@ export interface BacnetClientOptions {
   maxInFlightPerDevice?: number;
   /** SO_REUSEADDR on the socket (default false, so a port clash fails loudly). */
   reuseAddr?: boolean;
+  /** Join a BACnet network on another subnet as a foreign device of this BBMD (Annex J.5.2). */
+  bbmd?: { address: string; ttlSeconds?: number };
+}
+
+export interface BacnetClientStats {
+  /** Answers dropped because they came from another peer than the request went to. */
+  answersFromWrongPeer: number;
+  /** Datagrams dropped as oversized or undecodable. */
+  badDatagrams: number;
 }
 
 const DEFAULT_PROCESS_ID = 1;
+const DEFAULT_FOREIGN_TTL_S = 300;
 
 export class BacnetClient {
   private transport?: UdpTransport;
   private lib?: LibClient;
   private closed = false;
   private readonly timeoutMs: number;
-  private readonly ids = new InvokeIdPool();
-  private readonly limiter: PerKeyLimiter;
-  /** Invoke ids whose answer was a Reject PDU (the library reports it as an abort). */
-  private readonly rejected = new Set<number>();
+  private readonly tx: Transactions;
+  private readonly deviceBindings = new DeviceBindings();
+  private foreign?: ForeignDeviceRegistration;
+  private badDatagrams = 0;
   private readonly iAmListeners = new Set<(d: DiscoveredDevice) => void>();
   private readonly covListeners = new Set<(n: CovNotification) => void>();
   private readonly pendingWhoIs = new Set<() => void>();
 
   constructor(private readonly o: BacnetClientOptions) {
     this.timeoutMs = o.timeoutMs ?? 3000;
-    this.limiter = new PerKeyLimiter(o.maxInFlightPerDevice ?? 4);
+    const limit = o.maxInFlightPerDevice ?? 4;
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new RangeError(`maxInFlightPerDevice must be ≥ 1, got ${limit}`);
+    this.tx = new Transactions(this.timeoutMs, limit);
+  }
+
+  /** Our own timer per confirmed request. */
+  get requestTimeoutMs(): number {
+    return this.timeoutMs;
   }
 
   /** The bound local port (useful after binding port 0). */
@@ -80,6 +88,11 @@ export class BacnetClient {
     return this.transport?.port ?? 0;
   }
 
+  /**
+   * Binds the socket; with a BBMD, also registers as a foreign device. A BBMD
+   * that does not answer does not fail start(): registration keeps being
+   * retried, and foreignDevice() tells how it stands.
+   */
   async start(): Promise<void> {
     if (this.lib) return;
     const transport = new UdpTransport({
@@ -87,9 +100,14 @@ export class BacnetClient {
       port: this.o.port,
       broadcastAddress: broadcastWithPort(this.o.broadcastAddress, this.o.port),
       reuseAddr: this.o.reuseAddr ?? false,
-      onDatagram: (buf) => {
-        const pdu = peekApdu(buf);
-        if (pdu?.pduType === PDU_REJECT && pdu.invokeId !== undefined) this.rejected.add(pdu.invokeId);
+      refuseSegmented: true,
+      onDatagram: (buf, from) => {
+        if (this.foreign?.handle(buf, from)) return false;
+        return this.tx.inspect(buf, from);
+      },
+      onBadDatagram: (buf, from, reason) => {
+        this.badDatagrams++;
+        this.tx.bad(buf, from, reason);
       },
     });
     const lib = createLibClient({
@@ -114,17 +132,54 @@ export class BacnetClient {
     }
     this.transport = transport;
     this.lib = lib;
+    if (this.o.bbmd) {
+      this.foreign = new ForeignDeviceRegistration({
+        bbmd: this.o.bbmd.address,
+        ttlSeconds: this.o.bbmd.ttlSeconds ?? DEFAULT_FOREIGN_TTL_S,
+        timeoutMs: this.timeoutMs,
+        send: (frame, to) => transport.sendFrame(frame, to),
+      });
+      await this.foreign.start().catch(() => undefined);
+    }
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.foreign?.stop();
     for (const finish of [...this.pendingWhoIs]) finish();
     this.lib?.close();
     await this.transport?.closed;
   }
 
-  /** Who-Is (ASHRAE 135 §16.10): directed when `address` is given, else broadcast; collects I-Ams for `waitMs` (default 1000). */
+  /** Foreign-device registration state; undefined without a BBMD. */
+  foreignDevice(): ForeignDeviceStatus | undefined {
+    return this.foreign?.status();
+  }
+
+  stats(): BacnetClientStats {
+    return { answersFromWrongPeer: this.tx.dropped, badDatagrams: this.badDatagrams };
+  }
+
+  /** The address a device instance was last heard from (its I-Am), if any. */
+  binding(deviceInstance: number): Binding | undefined {
+    return this.deviceBindings.get(deviceInstance);
+  }
+
+  bindings(): Binding[] {
+    return this.deviceBindings.all();
+  }
+
+  /** Called when a device's I-Am comes from a new address. Returns an unsubscribe function. */
+  onDeviceMoved(cb: (b: Binding, from: string) => void): () => void {
+    return this.deviceBindings.onMove(cb);
+  }
+
+  /**
+   * Who-Is (ASHRAE 135 §16.10): directed when `address` is given, else a
+   * broadcast (through the BBMD as Distribute-Broadcast-To-Network when one is
+   * configured); collects I-Ams for `waitMs` (default 1000).
+   */
   async whoIs(
     o: { address?: string; lowLimit?: number; highLimit?: number; waitMs?: number } = {},
   ): Promise<DiscoveredDevice[]> {
@@ -149,10 +204,11 @@ export class BacnetClient {
       const timer = setTimeout(finish, o.waitMs ?? 1000);
       this.iAmListeners.add(listener);
       this.pendingWhoIs.add(finish);
-      lib.whoIs(
-        o.address ? { address: o.address } : undefined,
-        ranged ? { lowLimit: low, highLimit: high } : {},
-      );
+      const range = ranged ? { lowLimit: low, highLimit: high } : {};
+      if (o.address) lib.whoIs({ address: o.address }, range);
+      else if (this.o.bbmd)
+        lib.whoIs({ address: this.o.bbmd.address, distributeBroadcastToNetwork: true }, range);
+      else lib.whoIs(undefined, range);
     });
   }
 
@@ -187,51 +243,38 @@ export class BacnetClient {
     }
   }
 
-  /** ReadPropertyMultiple (ASHRAE 135 §15.7): one result per requested property, each a value or the device's error. */
+  /**
+   * ReadPropertyMultiple (ASHRAE 135 §15.7): one result per requested property,
+   * each a value or the device's error. A property is a name (the whole value)
+   * or { property, index } (one array element; index 0 is the array's length).
+   */
   async readPropertyMultiple(
     address: string,
-    specs: { object: AnyObjectRef; properties: string[] }[],
+    specs: { object: AnyObjectRef; properties: PropertySpec[] }[],
   ): Promise<RpmResult[]> {
     if (specs.length === 0) return [];
-    const libSpecs = specs.map((s) => ({
+    const asked = specs.map((s) => ({
+      object: s.object,
       objectId: toLibObjectId(s.object),
-      properties: s.properties.map((p) => ({ id: propertyNumber(p), index: ASN1_ARRAY_ALL })),
+      properties: s.properties.map((p) => {
+        const name = typeof p === 'string' ? p : p.property;
+        const index = typeof p === 'string' ? ASN1_ARRAY_ALL : p.index;
+        // The library leaves index 0 out of the request (it reads as "the whole array"): refuse it here.
+        if (index !== ASN1_ARRAY_ALL && !(Number.isInteger(index) && index >= 1)) {
+          throw new RangeError(`read-property-multiple of ${name}[${index}]: array index must be ≥ 1`);
+        }
+        return { name, id: propertyNumber(name), index };
+      }),
+    }));
+    const libSpecs = asked.map((s) => ({
+      objectId: s.objectId,
+      properties: s.properties.map((p) => ({ id: p.id, index: p.index })),
     }));
     const context = `read-property-multiple (${specs.length} objects) at ${address}`;
     const r = await this.confirmed(address, context, (lib, receiver, invokeId) =>
       lib.readPropertyMultiple(receiver, libSpecs, { invokeId }),
     );
-    const out: RpmResult[] = [];
-    for (const access of r.values) {
-      const i = libSpecs.findIndex(
-        (s) => s.objectId.type === access.objectId.type && s.objectId.instance === access.objectId.instance,
-      );
-      const object: AnyObjectRef = i >= 0 ? specs[i].object : fromLibObjectId(access.objectId);
-      for (const p of access.values) {
-        const asked = i >= 0 ? specs[i].properties.find((name) => propertyNumber(name) === p.id) : undefined;
-        const property = asked ?? propertyName(p.id);
-        const first = p.value[0];
-        if (first?.type === ApplicationTag.ERROR) {
-          const e = first.value as LibAccessError;
-          out.push({
-            object,
-            property,
-            error: { errorClass: errorClassName(e.errorClass), errorCode: errorCodeName(e.errorCode) },
-          });
-          continue;
-        }
-        try {
-          out.push({ object, property, value: fromAppDataList(p.value, p.id) });
-        } catch {
-          out.push({
-            object,
-            property,
-            error: { errorClass: 'property', errorCode: 'datatype-not-supported' },
-          });
-        }
-      }
-    }
-    return out;
+    return rpmResultsOf(asked, r);
   }
 
   /**
@@ -302,98 +345,35 @@ export class BacnetClient {
     return this.lib;
   }
 
-  /** One confirmed request: bounded per device, our own invoke id, our own timer, named errors. */
   private confirmed<T>(
     address: string,
     context: string,
     call: (lib: LibClient, receiver: LibAddress, invokeId: number) => Promise<T>,
   ): Promise<T> {
     this.requireLib();
-    return this.limiter.run(address, async () => {
-      const lib = this.requireLib();
-      const invokeId = await this.ids.acquire();
-      this.rejected.delete(invokeId);
-      // An id whose answer never came is kept out of use for a while, so a late answer settles nothing.
-      const quarantineMs = Math.max(2 * this.timeoutMs, 1000);
-      try {
-        const result = await raceTimeout((async () => call(lib, { address }, invokeId))(), this.timeoutMs);
-        this.ids.release(invokeId);
-        return result;
-      } catch (err) {
-        if (this.closed) {
-          this.ids.release(invokeId);
-          throw new BacnetError('abort', `BACnet client closed: ${context}`);
-        }
-        if (err instanceof TimeoutSignal) {
-          this.ids.release(invokeId, quarantineMs);
-          throw timeoutError(context, this.timeoutMs);
-        }
-        const named = toBacnetError(err, context, this.rejected.delete(invokeId));
-        this.ids.release(invokeId, named.kind === 'timeout' ? quarantineMs : 0);
-        throw named;
-      }
-    });
+    return this.tx.run(
+      address,
+      context,
+      (invokeId) => call(this.requireLib(), { address }, invokeId),
+      () => this.closed,
+    );
   }
 
   private handleIAm(c: LibServiceContent): void {
-    const p = c.payload as IAmPayload;
-    const d: DiscoveredDevice = {
-      address: senderOf(c),
-      deviceInstance: p.deviceId,
-      maxApdu: p.maxApdu,
-      segmentation: segmentationName(p.segmentation),
-      vendorId: p.vendorId,
-    };
+    const d = iAmOf(c);
+    if (!d) return;
+    this.deviceBindings.learn(d);
     for (const l of [...this.iAmListeners]) notifySafely(l, d);
   }
 
   private handleCov(c: LibServiceContent, confirmed: boolean): void {
     const address = senderOf(c);
-    // STACK.md trap 5: a confirmed notification must be acknowledged by the application.
-    if (confirmed && c.invokeId !== undefined && c.header?.sender) {
+    // STACK.md trap 5: a confirmed notification must be acknowledged by the application;
+    // trap 6: at the notifier's own address, even when it came through a BBMD.
+    if (confirmed && c.invokeId !== undefined && address) {
       this.lib?.simpleAckResponse({ address }, ConfirmedServiceChoice.CONFIRMED_COV_NOTIFICATION, c.invokeId);
     }
-    const p = c.payload as CovNotifyPayload;
-    const type = objectTypeName(p.monitoredObjectId.type);
-    if (!isPointObjectType(type)) return;
-    const values: Record<string, BacnetValue> = {};
-    for (const v of p.values) {
-      try {
-        values[propertyName(v.property.id)] = fromAppDataList(v.value, v.property.id);
-      } catch {
-        // a value we cannot represent is left out; the others still arrive
-      }
-    }
-    const n: CovNotification = {
-      address,
-      deviceInstance:
-        typeof p.initiatingDeviceId === 'number' ? p.initiatingDeviceId : p.initiatingDeviceId.instance,
-      object: { type, instance: p.monitoredObjectId.instance },
-      values,
-      processId: p.subscriberProcessId,
-      timeRemaining: p.timeRemaining,
-      confirmed,
-    };
-    for (const l of [...this.covListeners]) notifySafely(l, n);
+    const n = covNotificationOf(c, confirmed);
+    if (n) for (const l of [...this.covListeners]) notifySafely(l, n);
   }
-}
-
-function toLibObjectId(obj: AnyObjectRef): LibObjectId {
-  return { type: objectTypeNumber(obj.type), instance: obj.instance };
-}
-
-function fromLibObjectId(id: LibObjectId): AnyObjectRef {
-  const name = objectTypeName(id.type);
-  if (name === 'device') return { type: 'device', instance: id.instance };
-  if (isPointObjectType(name)) return { type: name, instance: id.instance };
-  throw new BacnetError('decode', `answer names an object type this facade does not model: ${name}`);
-}
-
-function describe(obj: AnyObjectRef): string {
-  return `${obj.type}:${obj.instance}`;
-}
-
-/** STACK.md trap 6: a device seen through a BBMD is addressed by its own address. */
-function senderOf(c: LibServiceContent): string {
-  return c.header?.sender.forwardedFrom ?? c.header?.sender.address ?? '';
 }

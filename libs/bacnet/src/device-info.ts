@@ -9,10 +9,15 @@ export interface DeviceInfo {
   deviceInstance: number;
   deviceName: string;
   vendorId: number;
+  /** Vendor_Name and Model_Name of the device object (§12.11.6, §12.11.8). */
+  vendorName?: string;
+  modelName?: string;
   /** Max-APDU-length-accepted: 50, 128, 206, 480, 1024 or 1476 (§20.1.2.5). */
   maxApdu: number;
   supportsRpm: boolean;
   supportsCov: boolean;
+  /** Commandable objects have current-command-priority (property 431, 135-2016); false for older devices. */
+  currentCommandPriority: boolean;
 }
 
 /** Protocol_Revision 14 defines services-supported bits 0..43 and object types 0..59. */
@@ -41,9 +46,9 @@ export function deviceProperties(
     [P.OBJECT_NAME, app.string(info.deviceName)],
     [P.OBJECT_TYPE, app.enumerated(ObjectType.DEVICE)],
     [P.SYSTEM_STATUS, app.enumerated(0)], // operational
-    [P.VENDOR_NAME, app.string('Bulwark simulator')],
+    [P.VENDOR_NAME, app.string(info.vendorName ?? 'Bulwark simulator')],
     [P.VENDOR_IDENTIFIER, app.unsigned(info.vendorId)],
-    [P.MODEL_NAME, app.string('simulated device')],
+    [P.MODEL_NAME, app.string(info.modelName ?? 'simulated device')],
     [P.FIRMWARE_REVISION, app.string('1.0')],
     [P.APPLICATION_SOFTWARE_VERSION, app.string('1.0')],
     [P.DESCRIPTION, app.string('')],

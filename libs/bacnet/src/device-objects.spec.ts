@@ -18,6 +18,7 @@ const INFO = {
   maxApdu: 1476,
   supportsRpm: true,
   supportsCov: true,
+  currentCommandPriority: true,
 };
 const AO = { type: ObjectType.ANALOG_OUTPUT, instance: 1 };
 const AI = { type: ObjectType.ANALOG_INPUT, instance: 1 };

@@ -20,7 +20,7 @@ import {
   ObjectType,
   PropertyIdentifier as P,
 } from './vendor.js';
-import type { LibAppData, LibObjectId } from './vendor.js';
+import type { LibAppData, LibObjectId, LibPropertyRef, LibReadAccess } from './vendor.js';
 import { app, fail } from './app-data.js';
 import type { Failure, PropertyValue } from './app-data.js';
 import { deviceProperties } from './device-info.js';
@@ -204,6 +204,35 @@ export class ObjectTable {
     return el ? { values: [el] } : fail(ErrorClass.PROPERTY, ErrorCode.INVALID_ARRAY_INDEX);
   }
 
+  /**
+   * ReadPropertyMultiple (§15.7): per object its results, each a value or an error;
+   * ALL, REQUIRED and OPTIONAL expand to the object's properties (§15.7.3.1.1; all of ours count as both).
+   */
+  readMultiple(specs: { objectId: LibObjectId; properties: LibPropertyRef[] }[]): LibReadAccess[] {
+    const special: number[] = [P.ALL, P.REQUIRED, P.OPTIONAL];
+    return specs.map((spec) => {
+      const exists = this.exists(spec.objectId);
+      const objectId = this.isDevice(spec.objectId)
+        ? { type: ObjectType.DEVICE, instance: this.info.deviceInstance }
+        : spec.objectId;
+      const values = spec.properties.flatMap((prop) => {
+        const props =
+          exists && special.includes(prop.id)
+            ? this.propertyIds(spec.objectId).map((id) => ({ id, index: prop.index }))
+            : [prop];
+        return props.map((q) => {
+          const r = this.read(spec.objectId, q.id, q.index);
+          const value: LibAppData[] =
+            'errorClass' in r
+              ? [{ type: ApplicationTag.ERROR, value: { type: 'BacnetError', ...r } }]
+              : r.values;
+          return { property: q, value };
+        });
+      });
+      return { objectId, values };
+    });
+  }
+
   write(
     id: LibObjectId,
     propertyId: number,
@@ -305,6 +334,8 @@ export class ObjectTable {
       }
       return deviceProperties(this.info, objectList, [...types]);
     }
-    return this.points.get(`${id.type}:${id.instance}`)?.properties();
+    const props = this.points.get(`${id.type}:${id.instance}`)?.properties();
+    if (props && !this.info.currentCommandPriority) props.delete(P.CURRENT_COMMAND_PRIORITY);
+    return props;
   }
 }

@@ -15,23 +15,21 @@ import type { DeviceObjectDef, ObjectState } from './device-objects.js';
 import { UdpTransport, broadcastWithPort } from './transport.js';
 import type { ObjectRef } from './types.js';
 import { encodeAbort, encodeIAm, encodeReject } from './wire.js';
+import { readPropertyAckSize, readPropertyMultipleAckSize } from './apdu-size.js';
 import {
+  ASN1_ARRAY_ALL,
   AbortReason,
-  ApplicationTag,
   ConfirmedServiceChoice,
   ErrorClass,
   ErrorCode,
   ObjectType,
-  PropertyIdentifier,
   RejectReason,
   Segmentation,
   createLibClient,
 } from './vendor.js';
 import type {
   LibAddress,
-  LibAppData,
   LibClient,
-  LibReadAccess,
   LibServiceContent,
   ReadPropertyMultiplePayload,
   ReadPropertyPayload,
@@ -51,12 +49,24 @@ export interface BacnetDeviceOptions {
   deviceInstance: number;
   deviceName: string;
   vendorId?: number;
+  /** Vendor_Name and Model_Name (default 'Bulwark simulator', 'simulated device'). */
+  vendorName?: string;
+  modelName?: string;
   /** Default 1476. Answers that would not fit are aborted with segmentation-not-supported (we never segment). */
   maxApdu?: number;
+  /**
+   * Answer Who-Is with a broadcast I-Am (an Original-Broadcast-NPDU to
+   * broadcastAddress), as most real devices do; default false (unicast to the
+   * asker). Behind a BBMD, point broadcastAddress at the BBMD: it stands in for
+   * the local subnet and forwards the I-Am to its foreign devices.
+   */
+  iAmBroadcast?: boolean;
   /** Default true; false answers ReadPropertyMultiple with Reject unrecognized-service. */
   supportsRpm?: boolean;
   /** Default true; false answers SubscribeCOV with Reject unrecognized-service. */
   supportsCov?: boolean;
+  /** Default true; false: like a device before 135-2016, commandable objects have no current-command-priority. */
+  currentCommandPriority?: boolean;
   objects: DeviceObjectDef[];
   reuseAddr?: boolean;
 }
@@ -90,9 +100,12 @@ export class BacnetDevice {
       deviceInstance: o.deviceInstance,
       deviceName: o.deviceName,
       vendorId: o.vendorId ?? 0,
+      vendorName: o.vendorName,
+      modelName: o.modelName,
       maxApdu: o.maxApdu ?? 1476,
       supportsRpm: o.supportsRpm ?? true,
       supportsCov: o.supportsCov ?? true,
+      currentCommandPriority: o.currentCommandPriority ?? true,
     };
     this.table = new ObjectTable(this.info, o.objects);
     this.cov = new CovSubscriptions(this.table, o.deviceInstance, () => this.lib);
@@ -184,8 +197,27 @@ export class BacnetDevice {
     // §16.10.1.1: limits given → answer only when our instance is inside them.
     if (p.lowLimit !== undefined && id < p.lowLimit) return;
     if (p.highLimit !== undefined && id > p.highLimit) return;
-    const frame = encodeIAm(id, this.info.maxApdu, Segmentation.NO_SEGMENTATION, this.info.vendorId);
-    this.later(() => this.transport?.sendFrame(frame, to.address!));
+    const broadcast = this.o.iAmBroadcast ?? false;
+    const frame = encodeIAm(
+      id,
+      this.info.maxApdu,
+      Segmentation.NO_SEGMENTATION,
+      this.info.vendorId,
+      broadcast,
+    );
+    this.later(() => this.transport?.sendFrame(frame, broadcast ? this.broadcastAddress() : to.address!));
+  }
+
+  /** An unsolicited I-Am (§16.10.2: a device may announce itself, e.g. after a restart or a new address). */
+  announce(): void {
+    if (!this.transport || this.fault.offline) return;
+    const i = this.info;
+    const frame = encodeIAm(i.deviceInstance, i.maxApdu, Segmentation.NO_SEGMENTATION, i.vendorId, true);
+    this.transport.sendFrame(frame, this.broadcastAddress());
+  }
+
+  private broadcastAddress(): string {
+    return this.transport!.getBroadcastAddress();
   }
 
   private onReadProperty(c: LibServiceContent): void {
@@ -206,7 +238,9 @@ export class BacnetDevice {
           r.errorClass,
           r.errorCode,
         );
-      } else if (sizeOf(r.values) + 16 > this.info.maxApdu) {
+      } else if (
+        readPropertyAckSize(p.property.id, indexOf(p.property.index), r.values) > this.info.maxApdu
+      ) {
         this.transport?.sendFrame(encodeAbort(invokeId, AbortReason.SEGMENTATION_NOT_SUPPORTED), to.address!);
       } else {
         this.lib?.readPropertyResponse(to, invokeId, objectId, p.property, r.values);
@@ -225,35 +259,18 @@ export class BacnetDevice {
       return;
     }
     const p = c.payload as ReadPropertyMultiplePayload;
-    const results: LibReadAccess[] = p.properties.map((spec) => {
-      const exists = this.table.exists(spec.objectId);
-      const objectId = this.table.isDevice(spec.objectId)
-        ? { type: ObjectType.DEVICE, instance: this.info.deviceInstance }
-        : spec.objectId;
-      const values = spec.properties.flatMap((prop) => {
-        // §15.7.3.1.1: ALL, REQUIRED and OPTIONAL expand to the object's properties (all of ours count as both).
-        const special: number[] = [
-          PropertyIdentifier.ALL,
-          PropertyIdentifier.REQUIRED,
-          PropertyIdentifier.OPTIONAL,
-        ];
-        const expand = exists && special.includes(prop.id);
-        const props = expand
-          ? this.table.propertyIds(spec.objectId).map((id) => ({ id, index: prop.index }))
-          : [prop];
-        return props.map((q) => {
-          const r = this.table.read(spec.objectId, q.id, q.index);
-          const value: LibAppData[] = isFailure(r)
-            ? [{ type: ApplicationTag.ERROR, value: { type: 'BacnetError', ...r } }]
-            : r.values;
-          return { property: q, value };
-        });
-      });
-      return { objectId, values };
-    });
-    const size = results.reduce((n, r) => n + 8 + r.values.reduce((m, v) => m + 8 + sizeOf(v.value), 0), 0);
+    const results = this.table.readMultiple(p.properties);
+    const size = readPropertyMultipleAckSize(
+      results.map((r) => ({
+        values: r.values.map((v) => ({
+          propertyId: v.property.id,
+          index: indexOf(v.property.index),
+          value: v.value,
+        })),
+      })),
+    );
     this.later(() => {
-      if (size + 16 > this.info.maxApdu) {
+      if (size > this.info.maxApdu) {
         this.transport?.sendFrame(encodeAbort(invokeId, AbortReason.SEGMENTATION_NOT_SUPPORTED), to.address!);
       } else {
         this.lib?.readPropertyMultipleResponse(to, invokeId, results);
@@ -359,14 +376,7 @@ export class BacnetDevice {
   }
 }
 
-/** Upper bound of the encoded size of application values (§20.2): tag, length octets and content. */
-function sizeOf(values: LibAppData[]): number {
-  let n = 0;
-  for (const v of values) {
-    if (typeof v.value === 'string') n += Buffer.byteLength(v.value) + 6;
-    else if (v.type === ApplicationTag.BIT_STRING) n += 20;
-    else if (v.type === ApplicationTag.ERROR) n += 6;
-    else n += 9;
-  }
-  return n;
+/** The array index of a property reference, undefined for the whole property. */
+function indexOf(index: number): number | undefined {
+  return index === ASN1_ARRAY_ALL ? undefined : index;
 }

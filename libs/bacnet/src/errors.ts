@@ -38,7 +38,9 @@ const ABORT_TEXT = /BacnetAbort - Reason:(\d+)/;
  */
 export function toBacnetError(err: unknown, context: string, rejected = false): BacnetError {
   if (err instanceof BacnetError) return err;
-  const text = err instanceof Error ? err.message : String(err);
+  const message =
+    typeof err === 'object' && err !== null ? (err as { message?: unknown }).message : undefined;
+  const text = typeof message === 'string' ? message : String(err);
   const e = ERROR_TEXT.exec(text);
   if (e) {
     const cls = errorClassName(Number(e[1]));
@@ -57,6 +59,12 @@ export function toBacnetError(err: unknown, context: string, rejected = false): 
   }
   if (text === 'ERR_TIMEOUT') return timeoutError(context);
   if (text === 'INVALID_DECODING') return new BacnetError('decode', `undecodable BACnet answer: ${context}`);
+  // The library's decoders throw TypeError/RangeError (Node's ERR_OUT_OF_RANGE) on truncated or malformed
+  // answers. By name, not instanceof: Node's own errors come from another realm under a VM (jest).
+  const name = typeof err === 'object' && err !== null ? (err as { name?: unknown }).name : undefined;
+  if (name === 'TypeError' || name === 'RangeError') {
+    return new BacnetError('decode', `undecodable BACnet answer (${text}): ${context}`);
+  }
   return new BacnetError('error', `BACnet request failed (${text}): ${context}`);
 }
 

@@ -102,7 +102,8 @@ export function raceTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
       },
       (e: unknown) => {
         clearTimeout(timer);
-        reject(e instanceof Error ? e : new Error(String(e)));
+        // Any error object passes as is (instanceof Error fails for errors from another realm, e.g. Node's own under a VM).
+        reject(typeof e === 'object' && e !== null ? (e as Error) : new Error(String(e)));
       },
     );
   });

@@ -5,14 +5,20 @@
  * - it always names a peer 'host:port' — the library's names a 47808 peer by
  *   bare host, and then drops every request "from localhost" whose sender is
  *   exactly '127.0.0.1' (STACK.md trap 2);
- * - it lets the facade see each datagram first (to tell Reject from Abort) and
- *   send the few raw frames the library has no call for (wire.ts).
+ * - it lets the facade see each datagram first (to tell Reject from Abort, to
+ *   drop answers from the wrong peer, to read BVLL results) and send the few
+ *   raw frames the library has no call for (wire.ts);
+ * - bad input never takes the process down: datagrams larger than any B/IP
+ *   peer may send are dropped before the library sees them, and whatever the
+ *   library throws while decoding is caught and reported (onBadDatagram);
+ * - a client's confirmed requests can be sent as "no segmented answer".
  * Same contract as the library's dist/lib/transport.js.
  */
 import { createSocket } from 'node:dgram';
 import type { Socket } from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import type { LibTransport } from './vendor.js';
+import { MAX_BIP_DATAGRAM, refuseSegmentedResponses } from './wire.js';
 
 export const BACNET_IP_PORT = 47808;
 /** The library allocates every send buffer with this size (BVLC + NPDU + a 1476-octet APDU). */
@@ -24,8 +30,12 @@ export interface UdpTransportOptions {
   /** 'host:port' */
   broadcastAddress: string;
   reuseAddr: boolean;
-  /** Sees every datagram before the library does. */
-  onDatagram?: (buf: Buffer, from: string) => void;
+  /** Sees every datagram before the library does; returning false drops it. */
+  onDatagram?: (buf: Buffer, from: string) => boolean | void;
+  /** A datagram that was oversized, or that the library threw on while decoding. */
+  onBadDatagram?: (buf: Buffer, from: string, reason: string) => void;
+  /** Rewrite outgoing confirmed requests to refuse segmented answers (wire.ts). */
+  refuseSegmented?: boolean;
 }
 
 export class UdpTransport extends EventEmitter implements LibTransport {
@@ -59,8 +69,17 @@ export class UdpTransport extends EventEmitter implements LibTransport {
     this.socket.on('message', (msg, rinfo) => {
       if (rinfo.port === this.boundPort && this.recentBroadcasts.some((b) => b.equals(msg))) return;
       const from = `${rinfo.address}:${rinfo.port}`;
-      this.o.onDatagram?.(msg, from);
-      this.emit('message', msg, from);
+      if (msg.length > MAX_BIP_DATAGRAM) {
+        this.o.onBadDatagram?.(msg, from, `oversized datagram (${msg.length} > ${MAX_BIP_DATAGRAM} octets)`);
+        return;
+      }
+      try {
+        if (this.o.onDatagram?.(msg, from) === false) return;
+        this.emit('message', msg, from);
+      } catch (err) {
+        // A malformed PDU that trips the library's decoder: report it, never crash the socket handler.
+        this.o.onBadDatagram?.(msg, from, `undecodable datagram: ${(err as Error).message}`);
+      }
     });
     this.socket.on('listening', () => this.emit('listening', this.socket.address()));
     this.socket.on('error', (err) => this.emit('error', err));
@@ -85,6 +104,7 @@ export class UdpTransport extends EventEmitter implements LibTransport {
   /** The library's send: `offset` is the frame length; no receiver means broadcast. */
   send(buffer: Buffer, offset: number, receiver?: string): void {
     const frame = Buffer.from(buffer.subarray(0, offset));
+    if (this.o.refuseSegmented) refuseSegmentedResponses(frame);
     if (!receiver) {
       this.recentBroadcasts.push(frame);
       if (this.recentBroadcasts.length > 16) this.recentBroadcasts.shift();

@@ -25,10 +25,19 @@ export interface DiscoveredDevice {
   vendorId: number;
 }
 
+/**
+ * A property to read: its kebab-case name (the whole value), or one element of
+ * an array property (index ≥ 1; the library cannot send index 0 in a
+ * ReadPropertyMultiple, so read an array's length with ReadProperty).
+ */
+export type PropertySpec = string | { property: string; index: number };
+
 export interface RpmResult {
   object: AnyObjectRef;
   /** Kebab-case property name, as requested. */
   property: string;
+  /** The array index, when one element was asked for. */
+  index?: number;
   value?: BacnetValue;
   /** The device's per-property error, e.g. { errorClass: 'property', errorCode: 'unknown-property' }. */
   error?: { errorClass: string; errorCode: string };

@@ -47,6 +47,8 @@ export interface LibAddress {
   address?: string;
   /** Set when the message came through a BBMD (Forwarded-NPDU): the originator's own 'host:port'. */
   forwardedFrom?: string | null;
+  /** Send a broadcast to this BBMD as Distribute-Broadcast-To-Network (Annex J.2.7). */
+  distributeBroadcastToNetwork?: boolean;
   net?: number;
   adr?: number[];
 }

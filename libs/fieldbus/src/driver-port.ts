@@ -32,7 +32,9 @@ export interface FieldbusErrorInfo {
   /**
    * timeout | connection | bad-response | breaker-open | not-writable | out-of-range | verify-mismatch |
    * modbus-exception:<name> (e.g. modbus-exception:illegal-data-address) |
-   * bacnet-error:<class>/<code> | bacnet-reject:<reason> | bacnet-abort:<reason>
+   * bacnet-error:<class>/<code> | bacnet-reject:<reason> | bacnet-abort:<reason> |
+   * not-supported (the protocol has no such operation, e.g. relinquish on Modbus) |
+   * unknown-point | internal (a bug, or an error that carries no code)
    */
   code: string;
   message: string;
@@ -50,6 +52,14 @@ export interface PriorityArraySnapshot {
   relinquishDefault: number | null;
   /** The winning slot (BACnet current-command-priority, 135-2016), null when relinquished. */
   currentCommandPriority: number | null;
+}
+
+/** Which queue of the bus's scheduler a request joins: writes, and the read-back that verifies them, jump ahead of polls. */
+export type RequestKind = 'write' | 'poll';
+
+export interface ReadOptions {
+  /** Default 'poll'. The write path reads back with 'write'. */
+  kind?: RequestKind;
 }
 
 export interface WriteRequest {
@@ -77,7 +87,11 @@ export interface FieldbusDriver {
   /** Opens what the device needs (a socket, a serial port); idempotent. Rejects when unreachable. */
   connect(device: DeviceContext): Promise<void>;
   /** Reads the given points of one device. */
-  readMany(device: DeviceContext, points: readonly PointDef[]): Promise<PointReadOutcome[]>;
+  readMany(
+    device: DeviceContext,
+    points: readonly PointDef[],
+    options?: ReadOptions,
+  ): Promise<PointReadOutcome[]>;
   /** Sends one value; verification (read-back) and retries belong to the framework (write-path). */
   write(device: DeviceContext, req: WriteRequest): Promise<void>;
   /** Empties the slot (BACnet: writes NULL at the priority). Modbus: not supported, the framework writes the next winner. */

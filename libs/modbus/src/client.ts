@@ -46,6 +46,8 @@ interface RawModbus {
   writeCoil(address: number, state: boolean): Promise<{ address: number }>;
   writeRegister(address: number, value: number): Promise<{ address: number }>;
   writeRegisters(address: number, values: number[]): Promise<{ address: number }>;
+  writeCoils(address: number, states: boolean[]): Promise<{ address: number }>;
+  maskWriteRegister(address: number, andMask: number, orMask: number): Promise<{ address: number }>;
   close(callback: (err?: unknown) => void): void;
   destroy(callback: (err?: unknown) => void): void;
   on(event: 'error' | 'close', listener: (...args: unknown[]) => void): unknown;
@@ -62,6 +64,12 @@ export interface TcpOptions {
   host: string;
   port: number;
   timeoutMs: number;
+}
+
+/** Per-request settings: a device on a shared line may be slower than its neighbours. */
+export interface RequestOptions {
+  /** Overrides the client's timeout for this request. */
+  timeoutMs?: number;
 }
 
 export interface RtuOptions {
@@ -105,13 +113,15 @@ export class ModbusClient {
       kind: 'rtu',
       label: `modbus rtu ${o.path}`,
       timeoutMs: o.timeoutMs,
-      open: (raw) =>
-        raw.connectRTUBuffered(o.path, {
+      open: async (raw) => {
+        await raw.connectRTUBuffered(o.path, {
           baudRate: o.baudRate,
           parity: o.parity ?? 'none',
           dataBits: 8,
           stopBits: 1,
-        }),
+        });
+        teachMaskWriteLength(raw);
+      },
     });
     await client.connect();
     return client;
@@ -122,11 +132,17 @@ export class ModbusClient {
   }
 
   /** Function 3 (table 3, holding) or 4 (table 4, input), 1.1b3 §6.3/§6.4. */
-  async readRegisters(unitId: number, table: 3 | 4, address: number, count: number): Promise<number[]> {
+  async readRegisters(
+    unitId: number,
+    table: 3 | 4,
+    address: number,
+    count: number,
+    options: RequestOptions = {},
+  ): Promise<number[]> {
     checkUnit(unitId);
     checkSpan(address, count, 125);
     const context = `${this.transport.label} unit ${unitId}: read ${count} register(s) of table ${table} at ${address}`;
-    return this.run(context, unitId, async (raw) => {
+    return this.run(context, unitId, options, async (raw) => {
       const res = await (table === 3
         ? raw.readHoldingRegisters(address, count)
         : raw.readInputRegisters(address, count));
@@ -138,11 +154,17 @@ export class ModbusClient {
   }
 
   /** Function 1 (table 1, coils) or 2 (table 2, discrete inputs), 1.1b3 §6.1/§6.2. */
-  async readBits(unitId: number, table: 1 | 2, address: number, count: number): Promise<boolean[]> {
+  async readBits(
+    unitId: number,
+    table: 1 | 2,
+    address: number,
+    count: number,
+    options: RequestOptions = {},
+  ): Promise<boolean[]> {
     checkUnit(unitId);
     checkSpan(address, count, 2000);
     const context = `${this.transport.label} unit ${unitId}: read ${count} bit(s) of table ${table} at ${address}`;
-    return this.run(context, unitId, async (raw) => {
+    return this.run(context, unitId, options, async (raw) => {
       const res = await (table === 1
         ? raw.readCoils(address, count)
         : raw.readDiscreteInputs(address, count));
@@ -154,7 +176,13 @@ export class ModbusClient {
   }
 
   /** Function 6 (exactly one value) or 16 (1..123 values), 1.1b3 §6.6/§6.12. */
-  async writeRegisters(unitId: number, address: number, values: number[], fn: 6 | 16): Promise<void> {
+  async writeRegisters(
+    unitId: number,
+    address: number,
+    values: number[],
+    fn: 6 | 16,
+    options: RequestOptions = {},
+  ): Promise<void> {
     checkUnit(unitId);
     if (fn === 6 && values.length !== 1)
       throw new RangeError(`function 6 writes exactly one register, got ${values.length}`);
@@ -164,7 +192,7 @@ export class ModbusClient {
         throw new RangeError(`register value ${v} is not 0..65535`);
     }
     const context = `${this.transport.label} unit ${unitId}: write ${values.length} register(s) at ${address} (fn ${fn})`;
-    return this.run(context, unitId, async (raw) => {
+    return this.run(context, unitId, options, async (raw) => {
       const res = await (fn === 6
         ? raw.writeRegister(address, values[0])
         : raw.writeRegisters(address, values));
@@ -173,12 +201,54 @@ export class ModbusClient {
   }
 
   /** Function 5, 1.1b3 §6.5. */
-  async writeCoil(unitId: number, address: number, value: boolean): Promise<void> {
+  async writeCoil(
+    unitId: number,
+    address: number,
+    value: boolean,
+    options: RequestOptions = {},
+  ): Promise<void> {
     checkUnit(unitId);
     checkSpan(address, 1, 1);
     const context = `${this.transport.label} unit ${unitId}: write coil ${address}`;
-    return this.run(context, unitId, async (raw) =>
+    return this.run(context, unitId, options, async (raw) =>
       checkEcho(await raw.writeCoil(address, value), address, context),
+    );
+  }
+
+  /** Function 15 (1..1968 coils), 1.1b3 §6.11. */
+  async writeCoils(
+    unitId: number,
+    address: number,
+    values: boolean[],
+    options: RequestOptions = {},
+  ): Promise<void> {
+    checkUnit(unitId);
+    checkSpan(address, values.length, 1968);
+    const context = `${this.transport.label} unit ${unitId}: write ${values.length} coil(s) at ${address} (fn 15)`;
+    return this.run(context, unitId, options, async (raw) =>
+      checkEcho(await raw.writeCoils(address, values), address, context),
+    );
+  }
+
+  /**
+   * Function 22, mask write register (1.1b3 §6.16): the device computes
+   * (current AND andMask) OR (orMask AND NOT andMask), so one bit changes
+   * without a read and without racing the device's own changes to the others.
+   */
+  async maskWriteRegister(
+    unitId: number,
+    address: number,
+    andMask: number,
+    orMask: number,
+    options: RequestOptions = {},
+  ): Promise<void> {
+    checkUnit(unitId);
+    checkSpan(address, 1, 1);
+    for (const m of [andMask, orMask])
+      if (!Number.isInteger(m) || m < 0 || m > 0xffff) throw new RangeError(`mask ${m} is not 0..65535`);
+    const context = `${this.transport.label} unit ${unitId}: mask write register ${address} (fn 22)`;
+    return this.run(context, unitId, options, async (raw) =>
+      checkEcho(await raw.maskWriteRegister(address, andMask, orMask), address, context),
     );
   }
 
@@ -190,18 +260,31 @@ export class ModbusClient {
     if (raw) await this.release(raw);
   }
 
-  private run<T>(context: string, unitId: number, op: (raw: RawModbus) => Promise<T>): Promise<T> {
-    const result = this.queue.then(() => this.exec(context, unitId, op));
+  private run<T>(
+    context: string,
+    unitId: number,
+    options: RequestOptions,
+    op: (raw: RawModbus) => Promise<T>,
+  ): Promise<T> {
+    if (options.timeoutMs !== undefined) checkTimeout(options.timeoutMs);
+    const timeoutMs = options.timeoutMs ?? this.transport.timeoutMs;
+    const result = this.queue.then(() => this.exec(context, unitId, timeoutMs, op));
     this.queue = result.catch(() => undefined);
     return result;
   }
 
-  private async exec<T>(context: string, unitId: number, op: (raw: RawModbus) => Promise<T>): Promise<T> {
+  private async exec<T>(
+    context: string,
+    unitId: number,
+    timeoutMs: number,
+    op: (raw: RawModbus) => Promise<T>,
+  ): Promise<T> {
     if (this.closed) throw new ModbusError('connection', `${context}: client is closed`);
     const raw = this.raw?.isOpen ? this.raw : await this.connect();
     raw.setID(unitId);
+    raw.setTimeout(timeoutMs); // modbus-serial arms its timer when the frame is written, with the value set now
     try {
-      return await this.guard(op(raw), context, 'request');
+      return await this.guard(op(raw), context, 'request', timeoutMs);
     } catch (err) {
       const e = toModbusError(err, context, 'request');
       const framingLost =
@@ -212,11 +295,16 @@ export class ModbusClient {
   }
 
   /** Settles with the request, or fails it when the connection is lost or the backstop timer fires. */
-  private guard<T>(request: Promise<T>, context: string, phase: 'connect' | 'request'): Promise<T> {
+  private guard<T>(
+    request: Promise<T>,
+    context: string,
+    phase: 'connect' | 'request',
+    timeoutMs = this.transport.timeoutMs,
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(
         () => reject(new ModbusError('timeout', `${context}: no response (timed out)`)),
-        this.transport.timeoutMs + GUARD_MS,
+        timeoutMs + GUARD_MS,
       );
       const done = (): void => {
         clearTimeout(timer);
@@ -289,6 +377,23 @@ export class ModbusClient {
       }
     });
   }
+}
+
+/**
+ * modbus-serial 8.0.25's buffered RTU port frames a reply by the length it
+ * expects for the request's function code, and knows none for function 22:
+ * the reply would sit in its buffer until the request timed out. A mask write
+ * reply echoes the request (1.1b3 §6.16): unit, function, address, AND mask,
+ * OR mask, CRC = 10 bytes. Set that length after each function-22 request.
+ */
+function teachMaskWriteLength(raw: RawModbus): void {
+  const port = (raw as unknown as { _port?: { write?: (data: Buffer) => void; _length?: number } })._port;
+  const write = port?.write;
+  if (!port || typeof write !== 'function') return;
+  port.write = function (this: typeof port, data: Buffer) {
+    write.call(this, data);
+    if (data.length > 1 && data[1] === 22) port._length = 10;
+  };
 }
 
 function checkTimeout(ms: number): void {

@@ -18,8 +18,16 @@ export {
   type PlanItem,
   type PlanLimits,
   type PlannedRead,
+  type ReadBarriers,
 } from './planner.js';
+export {
+  AdaptivePlanner,
+  clustersOf,
+  readAdaptively,
+  type AdaptiveReadResult,
+  type ReadFailureVerdict,
+} from './adaptive-read.js';
 export { buildMbapFrame, type ModbusHandler, type ModbusReply, type ModbusRequest } from './pdu.js';
 export { ModbusTcpServer, type ModbusTcpServerOptions } from './server.js';
 export { exceptionName, ModbusError, type ModbusErrorKind, type ModbusExceptionName } from './errors.js';
-export { ModbusClient, type RtuOptions, type TcpOptions } from './client.js';
+export { ModbusClient, type RequestOptions, type RtuOptions, type TcpOptions } from './client.js';

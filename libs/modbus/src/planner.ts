@@ -6,7 +6,8 @@
  * (1.1b3 §6.1–6.4: at most 2000 bits or 125 registers; devices often allow fewer).
  *
  * Reading through a gap reads registers nobody asked for; a device that answers
- * "illegal data address" for them needs the splitting a later version adds.
+ * "illegal data address" for them gets barriers (adaptive-read.ts learns
+ * them): no request spans across a barrier address.
  */
 import type { ModbusTable } from '#libs/profiles';
 
@@ -31,6 +32,9 @@ export interface PlannedRead {
   count: number;
   items: PlanItem[];
 }
+
+/** Per table, addresses no request may span across (a request may end at one or start at one). */
+export type ReadBarriers = ReadonlyMap<ModbusTable, readonly number[]>;
 
 export class ModbusPlanError extends Error {
   override readonly name = 'ModbusPlanError';
@@ -85,16 +89,37 @@ function checkItem(item: PlanItem, limits: PlanLimits): void {
   }
 }
 
+/** Whether a span [from, to) would contain registers on both sides of a barrier. */
+function crossesBarrier(sorted: readonly number[] | undefined, from: number, to: number): boolean {
+  if (!sorted) return false;
+  for (const b of sorted) {
+    if (b >= to) return false;
+    if (b > from) return true;
+  }
+  return false;
+}
+
 /**
  * Greedy coalescing per table. Output: requests ordered by table then address;
  * each item appears in exactly one request whose span contains the item's span.
+ * Greedy is optimal here: the items are sorted, and any run of consecutive
+ * items that fits the limits still fits when shortened, so extending each
+ * request as far as it goes never costs a request later.
  */
-export function planReads(items: readonly PlanItem[], limits: PlanLimits): PlannedRead[] {
+export function planReads(
+  items: readonly PlanItem[],
+  limits: PlanLimits,
+  barriers: ReadBarriers = new Map(),
+): PlannedRead[] {
   checkLimits(limits);
   for (const item of items) checkItem(item, limits);
   const plan: PlannedRead[] = [];
   for (const table of TABLES) {
     const limit = limitFor(table, limits);
+    const walls = barriers
+      .get(table)
+      ?.slice()
+      .sort((a, b) => a - b);
     const sorted = items
       .filter((i) => i.table === table)
       .sort((a, b) => a.address - b.address || b.count - a.count);
@@ -105,7 +130,8 @@ export function planReads(items: readonly PlanItem[], limits: PlanLimits): Plann
         const currentEnd = current.address + current.count;
         const gap = item.address - currentEnd;
         const span = Math.max(currentEnd, end) - current.address;
-        if (gap <= limits.maxGap && span <= limit) {
+        const crosses = crossesBarrier(walls, current.address, Math.max(currentEnd, end));
+        if (gap <= limits.maxGap && span <= limit && !crosses) {
           current.count = span;
           current.items.push(item);
           continue;

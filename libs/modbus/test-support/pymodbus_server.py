@@ -3,8 +3,15 @@
 python3-pymodbus, run with /usr/bin/python3) serving a register map given as JSON.
 
 Usage:
-  pymodbus_server.py tcp <port> '<json map>'          port 0 picks a free one
-  pymodbus_server.py rtu <serial device> '<json map>' [--baud 9600]
+  pymodbus_server.py tcp <port> '<json map>' [--units 1,2] [--size 1000]    port 0 picks a free one
+  pymodbus_server.py rtu <serial device> '<json map>' [--baud 9600] [--units 1,2] [--size 1000]
+
+--size sets the number of addresses of each table (default 1000; requests
+beyond it get exception 2). --units serves the map to each of these unit ids,
+each with its own copy (a write to one unit does not change another), and the
+last holding register of each unit holds its unit id, so a test can tell which unit answered. Requests to any
+other unit id get no answer at all (a dead device on the line); without
+--units every unit id is answered from one map.
 
 JSON map (addresses are 0-based PDU addresses):
   {"holding":  [{"address": 0, "type": "float32", "value": 123.456,
@@ -70,7 +77,8 @@ def encode(entry):
     return registers, decoded
 
 
-def build(spec):
+def build(spec, units=None, size=1000):
+    TABLE_SIZE = size
     tables = {"holding": [0] * TABLE_SIZE, "input": [0] * TABLE_SIZE}
     bits = {"coils": [False] * TABLE_SIZE, "discrete": [False] * TABLE_SIZE}
     report = {"holding": {}, "input": {}, "values": {}}
@@ -86,14 +94,21 @@ def build(spec):
             values = [bool(v) for v in entry["values"]]
             address = entry["address"]
             bits[table][address : address + len(values)] = values
-    slave = ModbusSlaveContext(
-        di=ModbusSequentialDataBlock(0, bits["discrete"]),
-        co=ModbusSequentialDataBlock(0, bits["coils"]),
-        hr=ModbusSequentialDataBlock(0, tables["holding"]),
-        ir=ModbusSequentialDataBlock(0, tables["input"]),
-        zero_mode=True,  # request address 0 is block index 0
-    )
-    return ModbusServerContext(slaves=slave, single=True), report
+    def slave(unit=None):
+        holding = list(tables["holding"])
+        if unit is not None:
+            holding[TABLE_SIZE - 1] = unit
+        return ModbusSlaveContext(
+            di=ModbusSequentialDataBlock(0, list(bits["discrete"])),
+            co=ModbusSequentialDataBlock(0, list(bits["coils"])),
+            hr=ModbusSequentialDataBlock(0, holding),
+            ir=ModbusSequentialDataBlock(0, list(tables["input"])),
+            zero_mode=True,  # request address 0 is block index 0
+        )
+
+    if not units:
+        return ModbusServerContext(slaves=slave(), single=True), report
+    return ModbusServerContext(slaves={u: slave(u) for u in units}, single=False), report
 
 
 async def main():
@@ -102,12 +117,17 @@ async def main():
     parser.add_argument("where", help="TCP port (0 = free) or serial device")
     parser.add_argument("map", help="JSON register map")
     parser.add_argument("--baud", type=int, default=9600)
+    parser.add_argument("--units", default="", help="comma-separated unit ids to serve (default: any)")
+    parser.add_argument("--size", type=int, default=TABLE_SIZE, help="addresses per table")
     args = parser.parse_args()
-    context, report = build(json.loads(args.map))
+    units = [int(u) for u in args.units.split(",") if u]
+    context, report = build(json.loads(args.map), units, args.size)
+    # A unit id nobody serves gets silence, as on a real line, not a gateway exception.
+    quiet = {"ignore_missing_slaves": True}
 
     if args.mode == "tcp":
         server = await StartAsyncTcpServer(
-            context=context, address=("127.0.0.1", int(args.where)), defer_start=True
+            context=context, address=("127.0.0.1", int(args.where)), defer_start=True, **quiet
         )
         task = asyncio.create_task(server.serve_forever())
         await server.serving
@@ -119,6 +139,7 @@ async def main():
             port=args.where,
             baudrate=args.baud,
             defer_start=True,
+            **quiet,
         )
         await server.start()
         if server.transport is None:

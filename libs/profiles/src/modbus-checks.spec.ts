@@ -151,6 +151,29 @@ describe('writing', () => {
       undefined,
     ],
     [
+      '22 (mask write) on a bool packed in a holding register',
+      analogSetpoint({
+        kind: 'binary',
+        dataType: 'bool',
+        safeRange: undefined,
+        failSafe: 0,
+        minOnSeconds: 10,
+        minOffSeconds: 10,
+        modbus: { function: 3, address: 0, bit: 4, writeFunction: 22 },
+      }),
+      undefined,
+    ],
+    [
+      '22 (mask write) on an int16',
+      analogSetpoint({ modbus: { function: 3, address: 0, writeFunction: 22 } }),
+      '22 does not write holding registers (function 3): use 6 or 16',
+    ],
+    [
+      '22 (mask write) on a coil',
+      relay({ modbus: { function: 1, address: 0, writeFunction: 22 } }),
+      '22 does not write coils (function 1): use 5 or 15',
+    ],
+    [
       'none on a writable coil',
       relay({ modbus: { function: 1, address: 0 } }),
       'is required for a writable point in coils (function 1): 5 or 15',

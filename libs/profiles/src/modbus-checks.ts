@@ -108,7 +108,8 @@ function writing(entry: ModbusEntry): Finding[] {
   if (modbus.function === 2 || modbus.function === 4) {
     return [pointFinding(entry, ['access'], `${table} are read-only: a point there cannot be written`)];
   }
-  const allowed = modbus.function === 1 ? [5, 15] : [6, 16];
+  // §6.16 mask write changes bits of one holding register: only for a bool packed in one (`bit`).
+  const allowed = modbus.function === 1 ? [5, 15] : modbus.bit !== undefined ? [6, 16, 22] : [6, 16];
   if (writeFunction === undefined) {
     return [
       pointFinding(

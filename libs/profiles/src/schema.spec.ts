@@ -145,6 +145,8 @@ describe('profile schema rules', () => {
 
   it('accepts the base builders', () => {
     expect(issuesOf(meter([analogInput(), relay()]))).toEqual([]);
+    const tuned = { addressing: 'zero-based', timeoutMs: 300, interRequestDelayMs: 20, retries: 2 } as const;
+    expect(issuesOf({ ...meter([analogInput()]), modbus: tuned })).toEqual([]);
     expect(issuesOf(bacnetProfile([bacnetPoint()]))).toEqual([]);
   });
 
@@ -192,6 +194,12 @@ describe('profile schema rules', () => {
       { ...meter([analogInput()]), modbus: { addressing: 'zero-based', maxRegistersPerRequest: 126 } },
       'modbus.maxRegistersPerRequest',
       'must be <= 125',
+    ],
+    [
+      'retries above 5',
+      { ...meter([analogInput()]), modbus: { addressing: 'zero-based', retries: 6 } },
+      'modbus.retries',
+      'must be <= 5',
     ],
     [
       'maxApdu not a BACnet size',

@@ -34,8 +34,10 @@ export function checkSite(context: SiteCheckContext): Finding[] {
       (other) => `duplicate device id: also used by ${other}`,
     ),
   );
-  for (const entry of context.devices)
-    findings.push(...endpoint(entry, context.profiles.get(entry.device.profile)));
+  for (const entry of context.devices) {
+    const profile = context.profiles.get(entry.device.profile);
+    findings.push(...endpoint(entry, profile), ...pointIntervals(entry, profile));
+  }
   findings.push(
     ...duplicates(
       context,
@@ -106,6 +108,16 @@ function endpoint(entry: DeviceEntry, profile: Profile | undefined): Finding[] {
   }
   if (!has[wanted]) return [at(entry, [wanted], `is required: profile ${device.profile} speaks ${wanted}`)];
   return [];
+}
+
+/** Per-point poll intervals must name points of the device's profile, or a typo would silently poll at the default. */
+function pointIntervals(entry: DeviceEntry, profile: Profile | undefined): Finding[] {
+  const overrides = entry.device.pointPollIntervalMs;
+  if (overrides === undefined || profile === undefined) return [];
+  const ids = new Set(profile.points.map((p) => p.id));
+  return Object.keys(overrides)
+    .filter((id) => !ids.has(id))
+    .map((id) => at(entry, ['pointPollIntervalMs', id], `names no point of profile ${entry.device.profile}`));
 }
 
 function modbusKey(device: SiteDevice): string | undefined {

@@ -72,6 +72,37 @@ describe('devices', () => {
     expect(issuesOf(site([tcpDevice('m', 1, { pollIntervalMs: 100 })]))).toEqual([]);
   });
 
+  it('may poll single points at their own interval, naming points of the profile, no faster than 100 ms', () => {
+    const ok = tcpDevice('m', 1, { pointPollIntervalMs: { l1_power: 500, total_energy: 60000 } });
+    expect(issuesOf(site([ok]))).toEqual([]);
+    const typo = tcpDevice('m', 1, { pointPollIntervalMs: { l1_powr: 500 } });
+    expect(issuesOf(site([typo]))).toEqual([
+      {
+        file: 'site.yaml',
+        deviceId: 'm',
+        field: 'pointPollIntervalMs.l1_powr',
+        message: 'names no point of profile modbus/acme/mini-meter.yaml',
+      },
+    ]);
+    const fast = tcpDevice('m', 1, { pointPollIntervalMs: { l1_power: 50 } });
+    expect(issuesOf(site([fast])).map((i) => [i.field, i.message])).toEqual([
+      ['pointPollIntervalMs.l1_power', 'must be >= 100'],
+    ]);
+  });
+
+  it('a Modbus TCP endpoint may allow a few requests in flight, an RTU line may not', () => {
+    const tcp = tcpDevice('m', 1);
+    const wide = { ...tcp, modbus: { ...tcp.modbus!, maxInFlight: 4 } } as SiteDevice;
+    expect(issuesOf(site([wide]))).toEqual([]);
+    const rtu = {
+      ...tcp,
+      modbus: { transport: 'rtu', path: '/dev/ttyUSB0', baudRate: 9600, unitId: 1, maxInFlight: 2 },
+    } as SiteDevice;
+    expect(issuesOf(site([rtu])).map((i) => [i.field, i.message])).toEqual([
+      ['modbus.maxInFlight', 'is not allowed for transport rtu'],
+    ]);
+  });
+
   it('name an existing profile (each device naming a missing one is reported)', () => {
     const profile = 'modbus/acme/nope.yaml';
     expect(issuesOf(site([tcpDevice('m', 1, { profile }), tcpDevice('n', 2, { profile })]))).toEqual(

@@ -32,8 +32,12 @@ export interface ModbusPointAddress {
   wordOrder?: ByteOrder;
   /** For a bool packed in a holding/input register: the bit, 0 = least significant. */
   bit?: number;
-  /** Write function for writable points: 5 or 15 for coils, 6 or 16 for registers. */
-  writeFunction?: 5 | 6 | 15 | 16;
+  /**
+   * Write function for writable points: 5 or 15 for coils, 6 or 16 for registers. A bool packed in a
+   * holding register (`bit`) is written read-modify-write with 6 or 16, or with 22 (mask write, 1.1b3
+   * §6.16) where the device supports it, which changes the one bit without a read.
+   */
+  writeFunction?: 5 | 6 | 15 | 16 | 22;
 }
 
 export type BacnetObjectType =
@@ -101,6 +105,8 @@ export interface ModbusDeviceQuirks {
   wordOrder?: ByteOrder;
   timeoutMs?: number;
   interRequestDelayMs?: number;
+  /** Extra attempts after a timeout, a garbled reply or a busy exception, within one scheduled request. Default 0. */
+  retries?: number;
 }
 
 export interface BacnetDeviceQuirks {
@@ -129,6 +135,8 @@ export interface ModbusTcpEndpoint {
   host: string;
   port: number;
   unitId: number;
+  /** Requests in flight at once to this host:port (its connections); default 1. Devices behind one gateway share it. */
+  maxInFlight?: number;
 }
 export interface ModbusRtuEndpoint {
   transport: 'rtu';
@@ -149,6 +157,8 @@ export interface SiteDevice {
   /** Path of the profile relative to hardware-profiles/, e.g. modbus/eastron/sdm630.yaml */
   profile: string;
   pollIntervalMs: number;
+  /** Per-point poll intervals (point id -> ms) overriding pollIntervalMs, e.g. a slow energy counter. */
+  pointPollIntervalMs?: Record<string, number>;
   modbus?: ModbusTcpEndpoint | ModbusRtuEndpoint;
   bacnet?: BacnetEndpoint;
 }

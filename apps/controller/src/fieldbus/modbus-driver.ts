@@ -1,112 +1,240 @@
 /**
- * Modbus TCP/RTU adapter of the driver port: plans the fewest reads the
- * device's limits allow (libs/modbus planner) and decodes each point with its
- * profile encoding. One client per endpoint (host:port or serial path); the
- * client serializes requests, so units behind one gateway share it safely.
+ * Modbus TCP and RTU adapter of the driver port (libs/fieldbus driver-port.ts).
+ *
+ * - Every request goes through its bus's scheduler: a bus is a TCP host:port
+ *   or an RTU serial path, shared by every unit id behind it. Reads are
+ *   'poll' requests (or 'write' for a write's read-back), writes are 'write'
+ *   requests, so writes jump ahead of queued polls; each device has its own
+ *   breaker on the bus, set from its poll interval.
+ * - Reads are planned per device (unit id and function code) into the fewest
+ *   requests within the profile's maxRegistersPerRequest / maxBitsPerRequest
+ *   and maxGap; a coalesced request the device refuses with illegal data
+ *   address is split, and the split is remembered for that device
+ *   (libs/modbus adaptive-read.ts). A device that does not answer stops the
+ *   read at its first failure: it costs the bus one timeout, not one per request.
+ * - Quirks are profile fields, not code branches: timeoutMs (capped at the
+ *   poll interval, so an outage shows within a poll), retries (within one
+ *   scheduled request), interRequestDelayMs, the limits, byte and word order,
+ *   addressing, writeFunction (5/15, 6/16, 22).
+ * - relinquish: Modbus devices keep no priority array; the controller keeps it
+ *   and writes the next winner, so this rejects with 'not-supported'.
  */
-import { ModbusClient, ModbusError, decodeRegisters, planReads, registerCount } from '#libs/modbus';
-import type { PlanItem } from '#libs/modbus';
-import { effectiveEncoding, pduAddress } from '#libs/profiles';
-import type { ModbusDataType, PointDef } from '#libs/profiles';
-import { tidy } from './engineering.js';
-import type { DeviceContext, FieldbusDriver, PointReadOutcome } from './fieldbus-driver.js';
+import { BusRegistry, FieldbusError, sleep, systemClock } from '#libs/fieldbus';
+import type {
+  BreakerOptions,
+  DeviceContext,
+  FieldbusDriver,
+  PointReadOutcome,
+  PriorityArraySnapshot,
+  ReadOptions,
+  RequestKind,
+  SelfTestReport,
+  WriteRequest,
+} from '#libs/fieldbus';
+import { AdaptivePlanner, readAdaptively } from '#libs/modbus';
+import type { PlannedRead } from '#libs/modbus';
+import type { PointDef } from '#libs/profiles';
+import { classifyReadFailure, isTransient, toFieldbusError } from './modbus-errors.js';
+import { busKey, ModbusLine, openModbusLink } from './modbus-line.js';
+import type { LinkOpener, ModbusLink } from './modbus-line.js';
+import { decodePoint, limitsOf, planItem } from './modbus-points.js';
+import { modbusSelfTest } from './modbus-self-test.js';
+import { writePoint } from './modbus-write.js';
 
-const DEFAULT_TIMEOUT_MS = 1000;
+export const DEFAULT_TIMEOUT_MS = 1000;
+/** Beyond the device's own timeout per attempt, before the scheduler's backstop gives up on a request. */
+const BACKSTOP_SLACK_MS = 2000;
+
+export interface ModbusDriverOptions {
+  /** The controller's buses, shared with other drivers; default a registry of the driver's own. */
+  buses?: BusRegistry;
+  /** Opens a connection (tests inject fakes); default ModbusClient over TCP or serialport. */
+  open?: LinkOpener;
+  /** A device's breaker; default: backoff from its poll interval up to four intervals (at most 30 s). */
+  breaker?: (device: DeviceContext) => BreakerOptions;
+}
+
+/** What the driver keeps per site device: its settings, its bus and the splits it learned. */
+interface DeviceRuntime {
+  key: string;
+  unitId: number;
+  timeoutMs: number;
+  retries: number;
+  delayMs: number;
+  line: ModbusLine;
+  planner: AdaptivePlanner;
+}
+
+export function defaultBreaker(device: DeviceContext): BreakerOptions {
+  const interval = device.site.pollIntervalMs;
+  return { baseMs: interval, maxMs: Math.max(interval, Math.min(30000, 4 * interval)) };
+}
 
 export class ModbusDriver implements FieldbusDriver {
   readonly protocol = 'modbus' as const;
-  private readonly clients = new Map<string, Promise<ModbusClient>>();
+  private readonly buses: BusRegistry;
+  private readonly ownsBuses: boolean;
+  private readonly open: LinkOpener;
+  private readonly breakerFor: (device: DeviceContext) => BreakerOptions;
+  private readonly lines = new Map<string, ModbusLine>();
+  private readonly devices = new Map<string, DeviceRuntime>();
 
-  async connect(device: DeviceContext): Promise<void> {
-    await this.client(device);
+  constructor(options: ModbusDriverOptions = {}) {
+    this.ownsBuses = options.buses === undefined;
+    this.buses = options.buses ?? new BusRegistry({ clock: systemClock });
+    this.open = options.open ?? openModbusLink;
+    this.breakerFor = options.breaker ?? defaultBreaker;
   }
 
-  async readMany(device: DeviceContext, points: readonly PointDef[]): Promise<PointReadOutcome[]> {
-    const { profile, site } = device;
-    const unitId = site.modbus!.unitId;
-    const byId = new Map(points.map((p) => [p.id, p]));
-    const items: PlanItem[] = points.map((p) => ({
-      key: p.id,
-      table: p.modbus!.function,
-      address: pduAddress(profile, p),
-      count: p.modbus!.function <= 2 ? 1 : registerCount(p.dataType as ModbusDataType),
-    }));
-    const q = profile.modbus!;
-    const plan = planReads(items, {
-      maxRegisters: q.maxRegistersPerRequest ?? 125,
-      maxBits: q.maxBitsPerRequest ?? 2000,
-      maxGap: q.maxGap ?? 8,
-    });
-    const client = await this.client(device);
-    const out: PointReadOutcome[] = [];
-    for (const req of plan) {
-      try {
-        if (req.table === 1 || req.table === 2) {
-          const bits = await client.readBits(unitId, req.table, req.address, req.count);
-          for (const item of req.items)
-            out.push({ pointId: item.key, value: bits[item.address - req.address] ? 1 : 0 });
-        } else {
-          const regs = await client.readRegisters(unitId, req.table, req.address, req.count);
-          for (const item of req.items) {
-            const p = byId.get(item.key)!;
-            const words = regs.slice(item.address - req.address, item.address - req.address + item.count);
-            const enc = {
-              dataType: p.dataType as ModbusDataType,
-              ...effectiveEncoding(profile, p),
-              bit: p.modbus!.bit,
-            };
-            out.push({ pointId: item.key, value: tidy(decodeRegisters(words, enc), p) });
-          }
-        }
-      } catch (err) {
-        // The device answered with an exception: only this block's points fail.
-        if (err instanceof ModbusError && err.kind === 'exception') {
-          for (const item of req.items) out.push({ pointId: item.key, error: err.message });
-          continue;
-        }
-        if (err instanceof ModbusError && err.kind === 'connection') this.drop(device);
-        throw err;
-      }
+  async connect(device: DeviceContext): Promise<void> {
+    const d = this.runtime(device);
+    try {
+      await d.line.withLink(() => Promise.resolve());
+    } catch (err) {
+      throw toFieldbusError(err);
     }
-    return out;
+  }
+
+  async readMany(
+    device: DeviceContext,
+    points: readonly PointDef[],
+    options: ReadOptions = {},
+  ): Promise<PointReadOutcome[]> {
+    const d = this.runtime(device);
+    const { profile } = device;
+    const byId = new Map(points.map((p) => [p.id, p]));
+    const result = await readAdaptively(
+      d.planner,
+      points.map((p) => planItem(profile, p)),
+      (req) => this.request(d, options.kind ?? 'poll', (link) => readRequest(link, d, req)),
+      classifyReadFailure,
+    );
+    const outcomes = new Map<string, PointReadOutcome>();
+    for (const { request, data } of result.reads)
+      for (const item of request.items) {
+        const p = byId.get(item.key)!;
+        try {
+          outcomes.set(p.id, { pointId: p.id, value: decodePoint(profile, p, request, data) });
+        } catch (err) {
+          const e = toFieldbusError(err);
+          outcomes.set(p.id, { pointId: p.id, error: { code: 'bad-response', message: e.message } });
+        }
+      }
+    for (const { request, error } of result.refused)
+      for (const item of request.items)
+        outcomes.set(item.key, { pointId: item.key, error: toFieldbusError(error).info });
+    return points.map((p) => outcomes.get(p.id)!);
+  }
+
+  async write(device: DeviceContext, req: WriteRequest): Promise<void> {
+    const d = this.runtime(device);
+    // A packed bit's read-modify-write runs inside this one scheduled request: nothing else on the bus comes between.
+    await this.request(d, 'write', (link) =>
+      writePoint(link, d.unitId, device.profile, req.point, req.value, { timeoutMs: d.timeoutMs }),
+    );
+  }
+
+  relinquish(_device: DeviceContext, point: PointDef, priority: number): Promise<void> {
+    return Promise.reject(
+      new FieldbusError(
+        'not-supported',
+        `cannot relinquish ${point.id} at priority ${priority}: a Modbus device keeps no priority array; ` +
+          'the controller keeps it and writes the next winner',
+      ),
+    );
+  }
+
+  readPriorityArray(): Promise<PriorityArraySnapshot | null> {
+    return Promise.resolve(null);
+  }
+
+  /** Modbus has no change notification: every point is polled. */
+  subscribe(): Promise<Set<string>> {
+    return Promise.resolve(new Set());
+  }
+
+  selfTest(device: DeviceContext): Promise<SelfTestReport> {
+    return modbusSelfTest(this, device, limitsOf(device.profile));
+  }
+
+  /** The splits learned for a device (for diagnostics and tests): per table, addresses no request spans. */
+  learnedSplits(device: DeviceContext): Record<number, readonly number[]> {
+    const planner = this.runtime(device).planner;
+    return Object.fromEntries(([1, 2, 3, 4] as const).map((t) => [t, planner.barriers(t)]));
   }
 
   async close(): Promise<void> {
-    const all = [...this.clients.values()];
-    this.clients.clear();
-    await Promise.allSettled(all.map(async (c) => (await c).close()));
+    const lines = [...this.lines.values()];
+    this.lines.clear();
+    this.devices.clear();
+    const draining = lines.map((l) => l.scheduler.close());
+    await Promise.allSettled(lines.map((l) => l.close()));
+    await Promise.allSettled(draining);
+    if (this.ownsBuses) await this.buses.close();
   }
 
-  private client(device: DeviceContext): Promise<ModbusClient> {
-    const key = endpointKey(device);
-    let c = this.clients.get(key);
-    if (!c) {
-      const ep = device.site.modbus!;
-      // A dead device must cost at most one poll interval, so an outage shows within a few polls.
-      const timeoutMs = Math.min(
-        device.profile.modbus?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-        device.site.pollIntervalMs,
+  /** One scheduled request: retried within its slot on transient failures, named on failure. */
+  private request<T>(d: DeviceRuntime, kind: RequestKind, op: (link: ModbusLink) => Promise<T>): Promise<T> {
+    const backstop = (d.timeoutMs + BACKSTOP_SLACK_MS) * (d.retries + 1) + d.delayMs * d.retries;
+    return d.line.scheduler.submit(
+      kind,
+      d.key,
+      async () => {
+        for (let attempt = 0; ; attempt++) {
+          try {
+            return await d.line.withLink(op);
+          } catch (err) {
+            const e = toFieldbusError(err);
+            if (attempt >= d.retries || !isTransient(e)) throw e;
+            await sleep(systemClock, d.delayMs);
+          }
+        }
+      },
+      { timeoutMs: backstop },
+    );
+  }
+
+  private runtime(device: DeviceContext): DeviceRuntime {
+    const existing = this.devices.get(device.site.id);
+    if (existing) return existing;
+    const ep = device.site.modbus;
+    const quirks = device.profile.modbus;
+    if (!ep || !quirks)
+      throw new FieldbusError(
+        'internal',
+        `device ${device.site.id} has no Modbus endpoint or profile quirks`,
       );
-      c =
-        ep.transport === 'tcp'
-          ? ModbusClient.connectTcp({ host: ep.host, port: ep.port, timeoutMs })
-          : ModbusClient.connectRtu({ path: ep.path, baudRate: ep.baudRate, parity: ep.parity, timeoutMs });
-      // A failed connect is forgotten so the next poll tries again.
-      c.catch(() => this.clients.delete(key));
-      this.clients.set(key, c);
+    const timeoutMs = Math.min(quirks.timeoutMs ?? DEFAULT_TIMEOUT_MS, device.site.pollIntervalMs);
+    let line = this.lines.get(busKey(ep));
+    if (!line) {
+      line = new ModbusLine(ep, this.buses, this.open, timeoutMs);
+      this.lines.set(busKey(ep), line);
     }
-    return c;
-  }
-
-  private drop(device: DeviceContext): void {
-    const key = endpointKey(device);
-    const c = this.clients.get(key);
-    this.clients.delete(key);
-    c?.then((x) => x.close()).catch(() => undefined);
+    const d: DeviceRuntime = {
+      key: device.site.id,
+      unitId: ep.unitId,
+      timeoutMs,
+      retries: quirks.retries ?? 0,
+      delayMs: quirks.interRequestDelayMs ?? 0,
+      line,
+      planner: new AdaptivePlanner(limitsOf(device.profile)),
+    };
+    line.scheduler.configureDevice(d.key, {
+      breaker: this.breakerFor(device),
+      interRequestDelayMs: d.delayMs,
+    });
+    this.devices.set(d.key, d);
+    return d;
   }
 }
 
-function endpointKey(device: DeviceContext): string {
-  const ep = device.site.modbus!;
-  return ep.transport === 'tcp' ? `tcp:${ep.host}:${ep.port}` : `rtu:${ep.path}`;
+async function readRequest(
+  link: ModbusLink,
+  d: DeviceRuntime,
+  req: PlannedRead,
+): Promise<number[] | boolean[]> {
+  const options = { timeoutMs: d.timeoutMs };
+  if (req.table === 1 || req.table === 2)
+    return link.readBits(d.unitId, req.table, req.address, req.count, options);
+  return link.readRegisters(d.unitId, req.table, req.address, req.count, options);
 }

@@ -1,12 +1,17 @@
 /**
  * The live value of every point of the site, with its quality and time. The
  * scanner writes it; the API reads it. `stale` is derived at read time: a
- * value that has not been refreshed for three poll intervals is stale even if
- * no read has failed (a scan that overruns, a stuck loop).
+ * polled value that has not been refreshed for three of its poll intervals is
+ * stale even if no read has failed (a scan that overruns, a stuck loop). A
+ * value pushed by COV changes only when the point does, so it is not aged
+ * while its subscription holds. A point that could not be read keeps its last
+ * value, flagged comm-fail, with the named error that flagged it.
  */
 import { Inject, Injectable } from '@nestjs/common';
 import type { LoadedSite, PointDef, SiteDevice } from '#libs/profiles';
 import type { PointDto, PointQuality } from '#libs/contracts';
+import { pointIntervalMs } from '#libs/fieldbus';
+import type { FieldbusErrorInfo } from '#libs/fieldbus';
 import { CLOCK } from '../common/clock.js';
 import type { Clock } from '../common/clock.js';
 import { SITE } from '../common/tokens.js';
@@ -20,6 +25,11 @@ interface LiveValue {
   /** The quality last reported by the scan (never `stale`, which is derived). */
   quality: Exclude<PointQuality, 'stale'>;
   updatedAt: number | null;
+  /** Why the point is comm-fail, as the driver named it; null while good. */
+  error: FieldbusErrorInfo | null;
+  /** Pushed by COV rather than polled. */
+  pushed: boolean;
+  intervalMs: number;
 }
 
 /** Globally unique point id: point ids are unique within a device, device ids within a site. */
@@ -43,6 +53,9 @@ export class LiveValues {
           value: null,
           quality: 'comm-fail',
           updatedAt: null,
+          error: null,
+          pushed: false,
+          intervalMs: pointIntervalMs(device, point.id),
         });
   }
 
@@ -52,12 +65,25 @@ export class LiveValues {
     v.value = value;
     v.quality = 'good';
     v.updatedAt = at;
+    v.error = null;
   }
 
   /** The device did not answer for this point: keep the last value (people want to see it) but flag it. */
-  fail(deviceId: string, pointId: string): void {
+  fail(deviceId: string, pointId: string, error?: FieldbusErrorInfo): void {
     const v = this.values.get(pointKey(deviceId, pointId));
-    if (v) v.quality = 'comm-fail';
+    if (!v) return;
+    v.quality = 'comm-fail';
+    v.error = error ?? null;
+  }
+
+  setPushed(deviceId: string, pointId: string, pushed: boolean): void {
+    const v = this.values.get(pointKey(deviceId, pointId));
+    if (v) v.pushed = pushed;
+  }
+
+  /** The named error behind a comm-fail point, null when good. */
+  error(key: string): FieldbusErrorInfo | null {
+    return this.values.get(key)?.error ?? null;
   }
 
   quality(key: string): PointQuality | undefined {
@@ -80,9 +106,9 @@ export class LiveValues {
   }
 
   private effectiveQuality(v: LiveValue): PointQuality {
-    if (v.quality === 'good' && v.updatedAt !== null) {
+    if (v.quality === 'good' && v.updatedAt !== null && !v.pushed) {
       const age = this.clock.now() - v.updatedAt;
-      if (age > STALE_AFTER_INTERVALS * v.device.pollIntervalMs) return 'stale';
+      if (age > STALE_AFTER_INTERVALS * v.intervalMs) return 'stale';
     }
     return v.quality;
   }

@@ -58,6 +58,8 @@ export class BacnetSimDevice implements SimDevice {
       deviceInstance: ep.deviceInstance,
       deviceName: site.name,
       vendorId: profile.bacnet?.vendorId,
+      vendorName: profile.vendor,
+      modelName: profile.model,
       maxApdu: profile.bacnet?.maxApdu,
       supportsRpm: profile.bacnet?.readPropertyMultiple ?? true,
       supportsCov: profile.bacnet?.cov ?? false,

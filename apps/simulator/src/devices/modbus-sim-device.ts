@@ -189,16 +189,15 @@ export class ModbusSimDevice implements SimDevice {
 
   private writeRegisters(address: number, values: number[]): ModbusReply {
     const end = address + values.length;
-    const touched = this.mapped.filter(
-      (m) => m.table === 3 && m.address < end && m.address + m.words > address,
-    );
-    // Every written register must belong to a writable point, and a multi-register value must be written whole.
-    const covered = touched.reduce((n, m) => n + m.words, 0);
+    const touched = this.mapped.filter((m) => m.table === 3 && m.address < end && m.address + m.words > address);
+    // Every written register must belong to writable points, and a multi-register value must be written whole.
+    // A register of packed bits (a drive's control word) is written whole: each writable bit takes its new state.
+    const covered = new Set(touched.flatMap((m) => Array.from({ length: m.words }, (_, w) => m.address + w)));
     if (
       touched.length === 0 ||
-      touched.some((m) => m.point.access !== 'write' || m.enc.bit !== undefined) ||
+      touched.some((m) => m.point.access !== 'write') ||
       touched.some((m) => m.address < address || m.address + m.words > end) ||
-      covered !== values.length
+      covered.size !== values.length
     )
       return { exception: EXCEPTION_ILLEGAL_ADDRESS };
     for (const m of touched) {

@@ -1,0 +1,56 @@
+/**
+ * Profile points ↔ BACnet objects: which object a point names, whether it is
+ * commandable (has a priority array, ASHRAE 135 §19.2), and present-value in
+ * engineering units both ways (engineering = raw × scale + offset; a BACnet
+ * profile rarely scales, but may).
+ */
+import type { BacnetValue, ObjectRef } from '#libs/bacnet';
+import { FieldbusError } from '#libs/fieldbus';
+import type { PointDef } from '#libs/profiles';
+import { tidy } from './engineering.js';
+
+export function objectOf(p: PointDef): ObjectRef {
+  if (!p.bacnet) throw new FieldbusError('unknown-point', `point ${p.id} has no BACnet object`);
+  return { type: p.bacnet.objectType, instance: p.bacnet.instance };
+}
+
+/** Outputs always have a priority array (§19.2); values only when the profile says so; inputs never. */
+export function isCommandable(p: PointDef): boolean {
+  const b = p.bacnet;
+  if (!b || b.objectType.endsWith('-input')) return false;
+  return b.commandable ?? b.objectType.endsWith('-output');
+}
+
+/** A decoded present-value (or priority-array slot) → engineering units; null stays null (an empty slot). */
+export function toEngineering(p: PointDef, v: BacnetValue): number | null {
+  if (v === null) return null;
+  let raw: number;
+  if (typeof v === 'number') raw = v;
+  else if (typeof v === 'boolean') raw = v ? 1 : 0;
+  else
+    throw new FieldbusError(
+      'bad-response',
+      `${p.id}: expected a number for ${p.bacnet?.objectType} present-value, got ${JSON.stringify(v)}`,
+    );
+  if (p.kind !== 'analog') return raw;
+  return tidy(raw * (p.scale ?? 1) + (p.offset ?? 0), p);
+}
+
+/** An engineering value → what WriteProperty carries: REAL for analog, 0/1 for binary, 1..n for multi-state (§12). */
+export function toRaw(p: PointDef, value: number): number {
+  if (!Number.isFinite(value)) throw new FieldbusError('out-of-range', `${p.id}: ${value} is not a number`);
+  if (p.kind === 'binary') {
+    if (value !== 0 && value !== 1)
+      throw new FieldbusError('out-of-range', `${p.id}: a binary point takes 0 or 1, not ${value}`);
+    return value;
+  }
+  if (p.kind === 'multistate') {
+    if (!Number.isInteger(value) || value < 1)
+      throw new FieldbusError(
+        'out-of-range',
+        `${p.id}: a multi-state point takes a state 1..n, not ${value}`,
+      );
+    return value;
+  }
+  return (value - (p.offset ?? 0)) / (p.scale ?? 1);
+}

@@ -1,0 +1,119 @@
+/**
+ * One Modbus bus as the driver sees it: the bus's scheduler (libs/fieldbus)
+ * and the connections requests run on. A serial line has one port and one
+ * request at a time; a TCP endpoint (a device, or a gateway in front of
+ * several unit ids) has up to `maxInFlight` connections, one per request in
+ * flight, opened when first needed.
+ */
+import { FieldbusError } from '#libs/fieldbus';
+import type { BusRegistry, BusScheduler } from '#libs/fieldbus';
+import { ModbusClient } from '#libs/modbus';
+import type { RequestOptions } from '#libs/modbus';
+import type { ModbusRtuEndpoint, ModbusTcpEndpoint } from '#libs/profiles';
+
+/** The calls the driver makes on a connection (ModbusClient implements them; tests may fake them). */
+export interface ModbusLink {
+  readRegisters(
+    unitId: number,
+    table: 3 | 4,
+    address: number,
+    count: number,
+    o?: RequestOptions,
+  ): Promise<number[]>;
+  readBits(
+    unitId: number,
+    table: 1 | 2,
+    address: number,
+    count: number,
+    o?: RequestOptions,
+  ): Promise<boolean[]>;
+  writeRegisters(
+    unitId: number,
+    address: number,
+    values: number[],
+    fn: 6 | 16,
+    o?: RequestOptions,
+  ): Promise<void>;
+  writeCoil(unitId: number, address: number, value: boolean, o?: RequestOptions): Promise<void>;
+  writeCoils(unitId: number, address: number, values: boolean[], o?: RequestOptions): Promise<void>;
+  maskWriteRegister(
+    unitId: number,
+    address: number,
+    and: number,
+    or: number,
+    o?: RequestOptions,
+  ): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type ModbusEndpoint = ModbusTcpEndpoint | ModbusRtuEndpoint;
+export type LinkOpener = (endpoint: ModbusEndpoint, timeoutMs: number) => Promise<ModbusLink>;
+
+export const openModbusLink: LinkOpener = (ep, timeoutMs) =>
+  ep.transport === 'tcp'
+    ? ModbusClient.connectTcp({ host: ep.host, port: ep.port, timeoutMs })
+    : ModbusClient.connectRtu({ path: ep.path, baudRate: ep.baudRate, parity: ep.parity, timeoutMs });
+
+export function busKey(ep: ModbusEndpoint): string {
+  return ep.transport === 'tcp' ? `modbus-tcp:${ep.host}:${ep.port}` : `modbus-rtu:${ep.path}`;
+}
+
+/**
+ * Modbus over Serial Line V1.02 §2.5.1.1: frames are separated by at least
+ * 3.5 character times (11 bits each); above 19200 baud a fixed 1.75 ms.
+ */
+export function rtuSilenceMs(baudRate: number): number {
+  return baudRate > 19200 ? 1.75 : (3.5 * 11 * 1000) / baudRate;
+}
+
+export class ModbusLine {
+  readonly scheduler: BusScheduler;
+  private readonly idle: ModbusLink[] = [];
+  private readonly all = new Set<ModbusLink>();
+  private closed = false;
+
+  constructor(
+    readonly endpoint: ModbusEndpoint,
+    buses: BusRegistry,
+    private readonly open: LinkOpener,
+    /** Connection timeout; requests carry their own device's timeout. */
+    private readonly connectTimeoutMs: number,
+  ) {
+    const tcp = endpoint.transport === 'tcp';
+    this.scheduler = buses.bus(busKey(endpoint), {
+      maxInFlight: tcp ? (endpoint.maxInFlight ?? 1) : 1,
+      interRequestDelayMs: tcp ? 0 : Math.ceil(rtuSilenceMs(endpoint.baudRate)),
+    });
+  }
+
+  /** Runs `op` on a free connection; the scheduler guarantees there are never more requests than connections allowed. */
+  async withLink<T>(op: (link: ModbusLink) => Promise<T>): Promise<T> {
+    const link = await this.acquire();
+    try {
+      return await op(link);
+    } finally {
+      if (this.closed) void link.close().catch(() => undefined);
+      else this.idle.push(link);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const links = [...this.all];
+    this.all.clear();
+    this.idle.length = 0;
+    await Promise.allSettled(links.map((l) => l.close()));
+  }
+
+  private async acquire(): Promise<ModbusLink> {
+    const free = this.idle.pop();
+    if (free) return free;
+    const link = await this.open(this.endpoint, this.connectTimeoutMs);
+    if (this.closed) {
+      await link.close();
+      throw new FieldbusError('connection', `${busKey(this.endpoint)} closed while connecting`);
+    }
+    this.all.add(link);
+    return link;
+  }
+}

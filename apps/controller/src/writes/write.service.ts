@@ -1,0 +1,109 @@
+/**
+ * Verified writes to the site's points (DESIGN.md semantics 3): the driver
+ * sends the value as a 'write' request (ahead of every queued poll on the
+ * bus), reads it back as a 'write' request too, compares within the
+ * encoding's resolution, and retries with backoff; every attempt is reported
+ * and logged. The value read back becomes the point's live value.
+ *
+ * No HTTP API yet (command arbitration and its API come next); callers and
+ * tests use `write` directly.
+ */
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { FieldbusError, WriteFailedError, writeTolerance, writeVerified } from '#libs/fieldbus';
+import type { DeviceContext, WriteAttempt, WriteOutcome } from '#libs/fieldbus';
+import type { LoadedSite, PointDef } from '#libs/profiles';
+import { CLOCK } from '../common/clock.js';
+import type { Clock } from '../common/clock.js';
+import { LOGGER, SITE } from '../common/tokens.js';
+import { FIELDBUS_DRIVERS } from '../fieldbus/driver-registry.js';
+import type { DriverRegistry } from '../fieldbus/driver-registry.js';
+import { LiveValues, pointKey } from '../points/live-values.js';
+
+export interface WriteCommand {
+  deviceId: string;
+  pointId: string;
+  /** Engineering units. */
+  value: number;
+  /** 1..16: BACnet commandable objects are written at this slot; Modbus ignores it. Default 16. */
+  priority?: number;
+  /** Extra attempts after the first; default 3. */
+  retries?: number;
+  /** Called after every attempt, failed or not. */
+  onAttempt?: (attempt: WriteAttempt) => void;
+}
+
+export interface WritePolicy {
+  retries: number;
+  backoff: { baseMs: number; maxMs: number };
+}
+
+export const DEFAULT_WRITE_POLICY: WritePolicy = { retries: 3, backoff: { baseMs: 250, maxMs: 5000 } };
+
+@Injectable()
+export class WriteService {
+  policy: WritePolicy = DEFAULT_WRITE_POLICY;
+
+  constructor(
+    @Inject(SITE) private readonly site: LoadedSite,
+    @Inject(FIELDBUS_DRIVERS) private readonly drivers: DriverRegistry,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(LOGGER) private readonly log: Logger,
+    private readonly live: LiveValues,
+  ) {}
+
+  /** Resolves with the value read back and every attempt; rejects with a WriteFailedError naming why. */
+  async write(cmd: WriteCommand): Promise<WriteOutcome> {
+    const { device, point } = this.find(cmd.deviceId, cmd.pointId);
+    const driver = this.drivers.get(device.profile.protocol);
+    if (!driver) throw new FieldbusError('internal', `no driver for protocol ${device.profile.protocol}`);
+    const key = pointKey(cmd.deviceId, cmd.pointId);
+    try {
+      const outcome = await writeVerified({
+        value: cmd.value,
+        label: key,
+        writable: point.access === 'write',
+        safeRange: point.safeRange,
+        tolerance: writeTolerance(point, cmd.value),
+        retries: cmd.retries ?? this.policy.retries,
+        backoff: this.policy.backoff,
+        onAttempt: cmd.onAttempt,
+        write: () => driver.write(device, { point, value: cmd.value, priority: cmd.priority ?? 16 }),
+        readBack: async () => {
+          const [o] = await driver.readMany(device, [point], { kind: 'write' });
+          if (!o || o.value === undefined)
+            throw new FieldbusError(
+              o?.error ?? { code: 'bad-response', message: `no value read back for ${key}` },
+            );
+          return o.value;
+        },
+      });
+      this.live.update(cmd.deviceId, cmd.pointId, outcome.readBack, this.clock.now());
+      this.log.info(
+        { device: cmd.deviceId, point: cmd.pointId, value: cmd.value, attempts: outcome.attempts.length },
+        `wrote ${key} = ${cmd.value} (read back ${outcome.readBack}, ${outcome.attempts.length} attempt(s))`,
+      );
+      return outcome;
+    } catch (err) {
+      const attempts = err instanceof WriteFailedError ? err.attempts.length : 0;
+      const code = err instanceof FieldbusError ? err.code : 'internal';
+      this.log.warn(
+        { device: cmd.deviceId, point: cmd.pointId, value: cmd.value, code, attempts },
+        `write ${key} = ${cmd.value} failed: ${err instanceof Error ? err.message : String(err)}`,
+      );
+      throw err;
+    }
+  }
+
+  private find(deviceId: string, pointId: string): { device: DeviceContext; point: PointDef } {
+    const site = this.site.devices.find((d) => d.id === deviceId);
+    const profile = site && this.site.profiles[site.profile];
+    const point = profile?.points.find((p) => p.id === pointId);
+    if (!site || !profile || !point)
+      throw new WriteFailedError(
+        { code: 'unknown-point', message: `no point "${pointId}" on device "${deviceId}"` },
+        [],
+      );
+    return { device: { site, profile }, point };
+  }
+}

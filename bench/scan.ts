@@ -1,0 +1,208 @@
+/**
+ * `npm run bench:scan`: how fast Bulwark's drivers scan a building, against
+ * the floor (a bare vendor client issuing the minimal request set directly)
+ * and naive one-point-per-request reads, in the same run against the same
+ * devices. Devices run in a child process (scan-peers.ts) so servers and
+ * client do not share a core. Prints medians over several scans, ratios and
+ * targets, and a last line `RESULT {json}`.
+ *
+ *   npm run bench:scan -- [--scans N]
+ */
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { BacnetClient } from '#libs/bacnet';
+import { BusRegistry, systemClock } from '#libs/fieldbus';
+import type { DeviceContext } from '#libs/fieldbus';
+import type { Profile, SiteDevice } from '#libs/profiles';
+import { ModbusDriver } from '../apps/controller/src/fieldbus/modbus-driver.js';
+import { BacnetDriver } from '../apps/controller/src/fieldbus/bacnet-driver.js';
+import { bareBacnet, bareModbus } from './floor-clients.js';
+import {
+  BACNET_DEVICES,
+  MAX_APDU,
+  MODBUS_DEVICES,
+  bacnetProfile,
+  minimalBacnetBatches,
+  minimalModbusRequests,
+  modbusProfile,
+} from './scan-workload.js';
+
+interface Peers {
+  modbus: Array<{ port: number }>;
+  bacnet: Array<{ port: number; deviceInstance: number }>;
+}
+
+const { values: args } = parseArgs({ options: { scans: { type: 'string', default: '9' } } });
+const SCANS = Number(args.scans);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** Runs `scan` once to warm up, then SCANS times; the median of wall-clock milliseconds. */
+async function timeIt(label: string, scan: () => Promise<unknown>): Promise<number> {
+  await scan();
+  const times: number[] = [];
+  for (let i = 0; i < SCANS; i++) {
+    const t0 = performance.now();
+    await scan();
+    times.push(performance.now() - t0);
+  }
+  const m = median(times);
+  console.log(`  ${label.padEnd(44)} median ${m.toFixed(1).padStart(8)} ms  (min ${Math.min(...times).toFixed(1)}, max ${Math.max(...times).toFixed(1)})`);
+  return m;
+}
+
+async function startPeers(): Promise<{ peers: Peers; stop: () => void }> {
+  const child = spawn(process.execPath, [resolve(import.meta.dirname, 'scan-peers.js')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const peers = await new Promise<Peers>((ok, fail) => {
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+      const line = out.split('\n').find((l) => l.startsWith('READY '));
+      if (line) ok(JSON.parse(line.slice(6)) as Peers);
+    });
+    child.once('exit', (code) => fail(new Error(`peers exited (${code})`)));
+  });
+  return { peers, stop: () => child.kill('SIGTERM') };
+}
+
+function modbusDevice(profile: Profile, d: number, port: number): DeviceContext {
+  const site: SiteDevice = {
+    id: `mb-${d}`,
+    name: `Modbus ${d}`,
+    profile: `bench/modbus-${d}.yaml`,
+    pollIntervalMs: 5000,
+    modbus: { transport: 'tcp', host: '127.0.0.1', port, unitId: 1 },
+  };
+  return { site, profile };
+}
+
+function bacnetDevice(profile: Profile, d: number, port: number, deviceInstance: number): DeviceContext {
+  const site: SiteDevice = {
+    id: `bn-${d}`,
+    name: `BACnet ${d}`,
+    profile: `bench/bacnet-${d}.yaml`,
+    pollIntervalMs: 5000,
+    bacnet: { address: `127.0.0.1:${port}`, deviceInstance },
+  };
+  return { site, profile };
+}
+
+function startedPolls(buses: BusRegistry): number {
+  return buses.stats().reduce((n, s) => n + s.started.poll, 0);
+}
+
+async function benchModbus(peers: Peers) {
+  const profiles = Array.from({ length: MODBUS_DEVICES }, (_, d) => modbusProfile(d));
+  const devices = profiles.map((p, d) => modbusDevice(p, d, peers.modbus[d].port));
+  const minimal = profiles.map(minimalModbusRequests);
+  const points = profiles.reduce((n, p) => n + p.points.length, 0);
+  const registers = profiles.reduce((n, p) => n + p.points.reduce((m, q) => m + (q.dataType === 'int16' ? 1 : 2), 0), 0);
+  const minRequests = minimal.reduce((n, m) => n + m.length, 0);
+  console.log(`Modbus TCP: ${MODBUS_DEVICES} devices, ${points} points, ${registers} registers, minimum ${minRequests} requests`);
+
+  const buses = new BusRegistry({ clock: systemClock });
+  const driver = new ModbusDriver({ buses });
+  const before = startedPolls(buses);
+  await Promise.all(devices.map((d) => driver.readMany(d, d.profile.points)));
+  const requests = startedPolls(buses) - before;
+  const scanMs = await timeIt('Bulwark ModbusDriver (planned, scheduled)', () =>
+    Promise.all(devices.map((d) => driver.readMany(d, d.profile.points))),
+  );
+  await driver.close();
+
+  const bare = await Promise.all(peers.modbus.map((p) => bareModbus(p.port)));
+  const floorMs = await timeIt('bare modbus-serial, minimal request set', () =>
+    Promise.all(bare.map(async (c, d) => {
+      for (const r of minimal[d]) await c.read(r.table, r.address, r.count);
+    })),
+  );
+  const naiveMs = await timeIt('bare modbus-serial, one request per point', () =>
+    Promise.all(bare.map(async (c, d) => {
+      for (const p of profiles[d].points) await c.read(p.modbus!.function as 3 | 4, p.modbus!.address, p.dataType === 'int16' ? 1 : 2);
+    })),
+  );
+  await Promise.all(bare.map((c) => c.close()));
+  return { points, registers, requests, minRequests, scanMs, floorMs, naiveMs };
+}
+
+async function benchBacnet(peers: Peers) {
+  const profiles = Array.from({ length: BACNET_DEVICES }, (_, d) => bacnetProfile(d));
+  const devices = profiles.map((p, d) => bacnetDevice(p, d, peers.bacnet[d].port, peers.bacnet[d].deviceInstance));
+  const batches = profiles.map((p) => minimalBacnetBatches(p));
+  const properties = profiles.reduce((n, p) => n + p.points.length, 0);
+  const minRequests = batches.reduce((n, b) => n + b.length, 0);
+  console.log(`BACnet/IP: ${BACNET_DEVICES} devices, ${properties} present-values, max APDU ${MAX_APDU}, minimum ${minRequests} requests`);
+
+  const buses = new BusRegistry({ clock: systemClock });
+  const client = new BacnetClient({ interface: '127.0.0.1', port: 0, timeoutMs: 3000 });
+  const driver = new BacnetDriver(client, { buses });
+  await Promise.all(devices.map((d) => driver.connect(d)));
+  const before = startedPolls(buses);
+  await Promise.all(devices.map((d) => driver.readMany(d, d.profile.points)));
+  const requests = startedPolls(buses) - before;
+  const scanMs = await timeIt('Bulwark BacnetDriver (RPM sized per device)', () =>
+    Promise.all(devices.map((d) => driver.readMany(d, d.profile.points))),
+  );
+  await driver.close();
+
+  const bare = bareBacnet(47961);
+  const addr = (d: number): string => `127.0.0.1:${peers.bacnet[d].port}`;
+  const floorMs = await timeIt('bare @bacnet-js/client, minimal RPM set', () =>
+    Promise.all(batches.map(async (bs, d) => {
+      for (const b of bs) await bare.rpm(addr(d), b);
+    })),
+  );
+  const naiveMs = await timeIt('bare @bacnet-js/client, ReadProperty each', () =>
+    Promise.all(profiles.map(async (p, d) => {
+      for (const o of p.points) await bare.rp(addr(d), { type: o.bacnet!.objectType, instance: o.bacnet!.instance });
+    })),
+  );
+  bare.close();
+  return { properties, requests, minRequests, scanMs, floorMs, naiveMs };
+}
+
+function check(label: string, value: number, op: '<=' | '>=', target: number): boolean {
+  const ok = op === '<=' ? value <= target : value >= target;
+  console.log(`  ${label.padEnd(44)} ${value.toFixed(2).padStart(8)}  target ${op} ${target}  ${ok ? 'met' : 'NOT MET'}`);
+  return ok;
+}
+
+async function main(): Promise<void> {
+  const { peers, stop } = await startPeers();
+  try {
+    const m = await benchModbus(peers);
+    const b = await benchBacnet(peers);
+    console.log('\nRatios');
+    const results = [
+      check('Modbus requests / minimum', m.requests / m.minRequests, '<=', 1.1),
+      check('Modbus scan / floor', m.scanMs / m.floorMs, '<=', 1.3),
+      check('Modbus naive / scan (speed-up)', m.naiveMs / m.scanMs, '>=', 10),
+      check('BACnet naive / scan (speed-up)', b.naiveMs / b.scanMs, '>=', 5),
+      check('BACnet scan / bare RPM loop', b.scanMs / b.floorMs, '<=', 1.5),
+    ];
+    console.log(`\n${results.filter(Boolean).length}/${results.length} targets met`);
+    const r = (x: number): number => Math.round(x * 10) / 10;
+    console.log(
+      `RESULT ${JSON.stringify({
+        modbus: { points: m.points, requests: m.requests, minRequests: m.minRequests, scanMs: r(m.scanMs), floorMs: r(m.floorMs), naiveMs: r(m.naiveMs) },
+        bacnet: { properties: b.properties, requests: b.requests, minRequests: b.minRequests, scanMs: r(b.scanMs), floorMs: r(b.floorMs), naiveMs: r(b.naiveMs) },
+      })}`,
+    );
+  } finally {
+    stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(`bench:scan: ${err instanceof Error ? err.stack : String(err)}`);
+    process.exit(1);
+  },
+);

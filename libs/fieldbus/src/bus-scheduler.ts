@@ -1,0 +1,334 @@
+/**
+ * One scheduler per bus (an RTU serial line, a Modbus TCP endpoint, a BACnet
+ * device): the framework's hold on the rhythm (CONVENTIONS.md habit 2).
+ *
+ * Guarantees, each pinned by bus-scheduler.spec.ts:
+ * - At most `maxInFlight` requests run at once (an RTU line: exactly 1).
+ * - Writes jump ahead of every queued poll; within a kind, requests start in
+ *   the order they were submitted (except those of a device whose breaker
+ *   holds them back, see below). A write therefore waits at most for the
+ *   requests already in flight and for earlier writes.
+ * - After a request, the bus stays silent for the larger of the bus's and the
+ *   device's inter-request delay (slow devices, RTU turnaround).
+ * - A device failure (timeout, connection, garbage: `isDeviceFailure`) opens
+ *   that device's circuit breaker (breaker.ts): its queued and new requests
+ *   fail at once with code 'breaker-open', so a dead device costs the bus one
+ *   timeout, not one per request, and its neighbours wait for nothing else.
+ *   When the backoff has elapsed, the device's next request goes as the one
+ *   probe; the device's other requests wait for its outcome.
+ * - `timeoutMs` per request is a backstop: a request whose promise never
+ *   settles fails with 'timeout' and frees its slot, so no bus can hang.
+ */
+import { CircuitBreaker } from './breaker.js';
+import type { BreakerOptions, BreakerSnapshot } from './breaker.js';
+import { systemClock } from './clock.js';
+import type { Clock, RandomSource, TimerHandle } from './clock.js';
+import type { RequestKind } from './driver-port.js';
+import { FieldbusError, errorInfo, isDeviceFailure as defaultIsDeviceFailure } from './errors.js';
+
+export interface BusSchedulerOptions {
+  name: string;
+  /** Requests in flight at once: 1 on a serial line, a configurable few on a TCP device. */
+  maxInFlight: number;
+  /** Silence after every request on this bus, ms; default 0. */
+  interRequestDelayMs?: number;
+  /** Default breaker of the bus's devices; default base 1000 ms, max 30000 ms. */
+  breaker?: BreakerOptions;
+  clock?: Clock;
+  /** Jitter source for the breakers; default Math.random. */
+  random?: RandomSource;
+  /** Which errors mean "the device did not answer"; default: FieldbusError timeout, connection, bad-response. */
+  isDeviceFailure?: (err: unknown) => boolean;
+}
+
+/** Per-device settings on a shared bus (profile quirks, the site's poll interval). */
+export interface DeviceSchedulingOptions {
+  breaker?: BreakerOptions;
+  interRequestDelayMs?: number;
+}
+
+export interface SubmitOptions {
+  /** Silence after this request before the next starts; the larger of this, the device's and the bus's delay applies. */
+  delayAfterMs?: number;
+  /** Backstop: if `run` has not settled after this long, the request fails with 'timeout' and frees its slot. */
+  timeoutMs?: number;
+}
+
+export interface BusStats {
+  name: string;
+  inFlight: number;
+  queued: Record<RequestKind, number>;
+  started: Record<RequestKind, number>;
+  succeeded: number;
+  failed: number;
+  /** Requests refused at once because their device's breaker was open. */
+  breakerRejections: number;
+  /** The most requests ever in flight at once. */
+  peakInFlight: number;
+}
+
+interface Job {
+  kind: RequestKind;
+  deviceKey: string;
+  run: () => Promise<unknown>;
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+  delayAfterMs: number;
+  timeoutMs?: number;
+}
+
+const DEFAULT_BREAKER: BreakerOptions = { baseMs: 1000, maxMs: 30000 };
+
+export class BusSchedulerConfigError extends Error {
+  override readonly name = 'BusSchedulerConfigError';
+}
+
+export class BusScheduler {
+  readonly name: string;
+  private readonly maxInFlight: number;
+  private readonly busDelayMs: number;
+  private readonly clock: Clock;
+  private readonly random: RandomSource;
+  private readonly deviceFailure: (err: unknown) => boolean;
+  private readonly defaultBreaker: BreakerOptions;
+  private queues: Record<RequestKind, Job[]> = { write: [], poll: [] };
+  private readonly breakers = new Map<string, CircuitBreaker>();
+  private readonly deviceDelayMs = new Map<string, number>();
+  private readonly inFlightJobs = new Set<Promise<void>>();
+  private inFlight = 0;
+  private holdUntil = 0;
+  private timer: TimerHandle | null = null;
+  private timerAt = Infinity;
+  private pumpQueued = false;
+  private closed = false;
+  private readonly counters = {
+    started: { write: 0, poll: 0 },
+    succeeded: 0,
+    failed: 0,
+    breakerRejections: 0,
+    peakInFlight: 0,
+  };
+
+  constructor(options: BusSchedulerOptions) {
+    if (!Number.isInteger(options.maxInFlight) || options.maxInFlight < 1)
+      throw new BusSchedulerConfigError(
+        `bus ${options.name}: maxInFlight must be an integer >= 1, got ${options.maxInFlight}`,
+      );
+    const delay = options.interRequestDelayMs ?? 0;
+    if (!(Number.isFinite(delay) && delay >= 0))
+      throw new BusSchedulerConfigError(
+        `bus ${options.name}: interRequestDelayMs must be >= 0, got ${delay}`,
+      );
+    this.name = options.name;
+    this.maxInFlight = options.maxInFlight;
+    this.busDelayMs = delay;
+    this.clock = options.clock ?? systemClock;
+    this.random = options.random ?? Math.random;
+    this.deviceFailure = options.isDeviceFailure ?? defaultIsDeviceFailure;
+    this.defaultBreaker = options.breaker ?? DEFAULT_BREAKER;
+    new CircuitBreaker(this.defaultBreaker, this.random); // validates the options now, not at the first failure
+  }
+
+  /** Sets a device's breaker and inter-request delay; later calls replace earlier ones. */
+  configureDevice(deviceKey: string, options: DeviceSchedulingOptions): void {
+    if (options.breaker) this.breaker(deviceKey).reconfigure(options.breaker);
+    if (options.interRequestDelayMs !== undefined)
+      this.deviceDelayMs.set(deviceKey, options.interRequestDelayMs);
+  }
+
+  /** Runs `run` when the bus has room for it; rejects at once with 'breaker-open' while the device's breaker is open. */
+  submit<T>(
+    kind: RequestKind,
+    deviceKey: string,
+    run: () => Promise<T>,
+    options: SubmitOptions = {},
+  ): Promise<T> {
+    if (this.closed) return Promise.reject(new FieldbusError('connection', `bus ${this.name} is closed`));
+    const snapshot = this.breaker(deviceKey).snapshot(this.clock.now());
+    if (snapshot.state === 'open') {
+      this.counters.breakerRejections++;
+      return Promise.reject(this.breakerOpen(deviceKey, snapshot));
+    }
+    return new Promise<T>((resolve, reject) => {
+      this.queues[kind].push({
+        kind,
+        deviceKey,
+        run,
+        resolve: resolve as (v: unknown) => void,
+        reject,
+        delayAfterMs: options.delayAfterMs ?? 0,
+        timeoutMs: options.timeoutMs,
+      });
+      this.schedulePump();
+    });
+  }
+
+  breakerState(deviceKey: string): BreakerSnapshot {
+    return this.breaker(deviceKey).snapshot(this.clock.now());
+  }
+
+  get stats(): BusStats {
+    return {
+      name: this.name,
+      inFlight: this.inFlight,
+      queued: { write: this.queues.write.length, poll: this.queues.poll.length },
+      started: { ...this.counters.started },
+      succeeded: this.counters.succeeded,
+      failed: this.counters.failed,
+      breakerRejections: this.counters.breakerRejections,
+      peakInFlight: this.counters.peakInFlight,
+    };
+  }
+
+  /** Refuses new requests, fails the queued ones with 'connection', and resolves when those in flight have settled. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer !== null) this.clock.clearTimeout(this.timer);
+    this.timer = null;
+    for (const kind of ['write', 'poll'] as const)
+      for (const job of this.queues[kind].splice(0))
+        job.reject(new FieldbusError('connection', `bus ${this.name} closed before the request was sent`));
+    await Promise.allSettled([...this.inFlightJobs]);
+  }
+
+  private breaker(deviceKey: string): CircuitBreaker {
+    let b = this.breakers.get(deviceKey);
+    if (!b) {
+      b = new CircuitBreaker(this.defaultBreaker, this.random);
+      this.breakers.set(deviceKey, b);
+    }
+    return b;
+  }
+
+  private breakerOpen(deviceKey: string, s: BreakerSnapshot): FieldbusError {
+    const last = s.lastError ? ` (last: ${s.lastError.code})` : '';
+    const wait =
+      s.retryAt === null
+        ? ''
+        : `, next attempt in ${Math.max(0, Math.round(s.retryAt - this.clock.now()))} ms`;
+    return new FieldbusError(
+      'breaker-open',
+      `device ${deviceKey} on bus ${this.name}: breaker open after ${s.failures} failure(s)${last}${wait}`,
+    );
+  }
+
+  private schedulePump(): void {
+    if (this.pumpQueued) return;
+    this.pumpQueued = true;
+    // Submissions made in the same tick are all queued before one is chosen, so a write never loses to a poll by a microtask.
+    queueMicrotask(() => {
+      this.pumpQueued = false;
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (!this.closed && this.inFlight < this.maxInFlight) {
+      const now = this.clock.now();
+      if (now < this.holdUntil) return this.armTimer(this.holdUntil);
+      const next = this.pick(now);
+      if (!next) return;
+      this.start(next.job, next.probe);
+    }
+  }
+
+  private pick(now: number): { job: Job; probe: boolean } | undefined {
+    for (const kind of ['write', 'poll'] as const) {
+      const queue = this.queues[kind];
+      for (let i = 0; i < queue.length; i++) {
+        const admission = this.breaker(queue[i].deviceKey).admit(now);
+        if (admission === 'wait') continue;
+        const [job] = queue.splice(i, 1);
+        if (admission === 'reject') {
+          this.counters.breakerRejections++;
+          job.reject(this.breakerOpen(job.deviceKey, this.breakerState(job.deviceKey)));
+          i--;
+          continue;
+        }
+        return { job, probe: admission === 'probe' };
+      }
+    }
+    return undefined;
+  }
+
+  private start(job: Job, probe: boolean): void {
+    this.inFlight++;
+    this.counters.peakInFlight = Math.max(this.counters.peakInFlight, this.inFlight);
+    this.counters.started[job.kind]++;
+    let settled = false;
+    let backstop: TimerHandle | null = null;
+    let release!: () => void;
+    const tracked = new Promise<void>((r) => (release = r));
+    this.inFlightJobs.add(tracked);
+    const finish = (ok: boolean, result: unknown): void => {
+      if (settled) return;
+      settled = true;
+      if (backstop !== null) this.clock.clearTimeout(backstop);
+      this.inFlight--;
+      this.inFlightJobs.delete(tracked);
+      release();
+      const now = this.clock.now();
+      const delay = Math.max(this.busDelayMs, this.deviceDelayMs.get(job.deviceKey) ?? 0, job.delayAfterMs);
+      this.holdUntil = Math.max(this.holdUntil, now + delay);
+      const breaker = this.breaker(job.deviceKey);
+      if (ok) {
+        this.counters.succeeded++;
+        breaker.success(probe);
+        job.resolve(result);
+      } else {
+        this.counters.failed++;
+        if (this.deviceFailure(result)) {
+          breaker.failure(now, errorInfo(result), probe);
+          this.failQueued(job.deviceKey);
+        } else breaker.success(probe); // the device answered, if only to refuse
+        job.reject(result);
+      }
+      this.schedulePump();
+    };
+    if (job.timeoutMs !== undefined)
+      backstop = this.clock.setTimeout(
+        () =>
+          finish(
+            false,
+            new FieldbusError(
+              'timeout',
+              `device ${job.deviceKey} on bus ${this.name}: no outcome after ${job.timeoutMs} ms (scheduler backstop)`,
+            ),
+          ),
+        job.timeoutMs,
+      );
+    // An async wrapper turns a synchronous throw in `run` into a rejection like any other.
+    const result = (async () => job.run())();
+    result.then(
+      (v) => finish(true, v),
+      (e: unknown) => finish(false, e),
+    );
+  }
+
+  /** The device's breaker just opened: its queued requests fail now instead of each waiting for a timeout. */
+  private failQueued(deviceKey: string): void {
+    const snapshot = this.breakerState(deviceKey);
+    if (snapshot.state === 'closed') return;
+    for (const kind of ['write', 'poll'] as const) {
+      const queue = this.queues[kind];
+      const refused = queue.filter((j) => j.deviceKey === deviceKey);
+      if (refused.length === 0) continue;
+      this.queues[kind] = queue.filter((j) => j.deviceKey !== deviceKey);
+      for (const job of refused) {
+        this.counters.breakerRejections++;
+        job.reject(this.breakerOpen(deviceKey, snapshot));
+      }
+    }
+  }
+
+  private armTimer(at: number): void {
+    if (this.timer !== null && this.timerAt <= at) return;
+    if (this.timer !== null) this.clock.clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = this.clock.setTimeout(() => {
+      this.timer = null;
+      this.timerAt = Infinity;
+      this.pump();
+    }, at - this.clock.now());
+  }
+}
