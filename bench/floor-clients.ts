@@ -17,7 +17,8 @@ interface BareModbus {
   close(cb: () => void): void;
 }
 
-const ModbusRTU = (ModbusRTUModule as unknown as { default?: new () => BareModbus }).default ??
+const ModbusRTU =
+  (ModbusRTUModule as unknown as { default?: new () => BareModbus }).default ??
   (ModbusRTUModule as unknown as new () => BareModbus);
 
 export async function bareModbus(port: number): Promise<{
@@ -30,7 +31,10 @@ export async function bareModbus(port: number): Promise<{
   c.setTimeout(2000);
   return {
     read: async (table, address, count) =>
-      (table === 3 ? await c.readHoldingRegisters(address, count) : await c.readInputRegisters(address, count)).data,
+      (table === 3
+        ? await c.readHoldingRegisters(address, count)
+        : await c.readInputRegisters(address, count)
+      ).data,
     close: () => new Promise((resolve) => c.close(() => resolve())),
   };
 }
@@ -46,13 +50,22 @@ interface LibClient {
   readProperty(r: { address: string }, o: { type: number; instance: number }, p: number): Promise<unknown>;
   readPropertyMultiple(
     r: { address: string },
-    specs: Array<{ objectId: { type: number; instance: number }; properties: Array<{ id: number; index: number }> }>,
+    specs: Array<{
+      objectId: { type: number; instance: number };
+      properties: Array<{ id: number; index: number }>;
+    }>,
   ): Promise<{ values: unknown[] }>;
   close(): void;
 }
-type LibClientCtor = new (o: { port: number; interface: string; broadcastAddress: string; apduTimeout: number }) => LibClient;
-const Bacnet = ((BacnetModule as unknown as { default?: LibClientCtor }).default ??
-  (BacnetModule as unknown as LibClientCtor));
+type LibClientCtor = new (o: {
+  port: number;
+  interface: string;
+  broadcastAddress: string;
+  apduTimeout: number;
+}) => LibClient;
+const Bacnet =
+  (BacnetModule as unknown as { default?: LibClientCtor }).default ??
+  (BacnetModule as unknown as LibClientCtor);
 
 /** STACK.md trap 1: a library promise can stay unsettled after an invoke-id wrap, so every call races a timer. */
 function bounded<T>(p: Promise<T>, ms: number): Promise<T> {
@@ -75,14 +88,22 @@ export function bareBacnet(port: number): {
   rp(address: string, object: BareObject): Promise<void>;
   close(): void;
 } {
-  const c = new Bacnet({ port, interface: '127.0.0.1', broadcastAddress: '127.255.255.255', apduTimeout: 3000 });
+  const c = new Bacnet({
+    port,
+    interface: '127.0.0.1',
+    broadcastAddress: '127.255.255.255',
+    apduTimeout: 3000,
+  });
   const id = (o: BareObject) => ({ type: OBJECT_TYPES[o.type], instance: o.instance });
   return {
     rpm: async (address, objects) => {
       const r = await bounded(
         c.readPropertyMultiple(
           { address },
-          objects.map((o) => ({ objectId: id(o), properties: [{ id: PropertyIdentifier.PRESENT_VALUE, index: 0xffffffff }] })),
+          objects.map((o) => ({
+            objectId: id(o),
+            properties: [{ id: PropertyIdentifier.PRESENT_VALUE, index: 0xffffffff }],
+          })),
         ),
         3000,
       );

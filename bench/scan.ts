@@ -51,7 +51,9 @@ async function timeIt(label: string, scan: () => Promise<unknown>): Promise<numb
     times.push(performance.now() - t0);
   }
   const m = median(times);
-  console.log(`  ${label.padEnd(44)} median ${m.toFixed(1).padStart(8)} ms  (min ${Math.min(...times).toFixed(1)}, max ${Math.max(...times).toFixed(1)})`);
+  console.log(
+    `  ${label.padEnd(44)} median ${m.toFixed(1).padStart(8)} ms  (min ${Math.min(...times).toFixed(1)}, max ${Math.max(...times).toFixed(1)})`,
+  );
   return m;
 }
 
@@ -102,9 +104,14 @@ async function benchModbus(peers: Peers) {
   const devices = profiles.map((p, d) => modbusDevice(p, d, peers.modbus[d].port));
   const minimal = profiles.map(minimalModbusRequests);
   const points = profiles.reduce((n, p) => n + p.points.length, 0);
-  const registers = profiles.reduce((n, p) => n + p.points.reduce((m, q) => m + (q.dataType === 'int16' ? 1 : 2), 0), 0);
+  const registers = profiles.reduce(
+    (n, p) => n + p.points.reduce((m, q) => m + (q.dataType === 'int16' ? 1 : 2), 0),
+    0,
+  );
   const minRequests = minimal.reduce((n, m) => n + m.length, 0);
-  console.log(`Modbus TCP: ${MODBUS_DEVICES} devices, ${points} points, ${registers} registers, minimum ${minRequests} requests`);
+  console.log(
+    `Modbus TCP: ${MODBUS_DEVICES} devices, ${points} points, ${registers} registers, minimum ${minRequests} requests`,
+  );
 
   const buses = new BusRegistry({ clock: systemClock });
   const driver = new ModbusDriver({ buses });
@@ -118,14 +125,19 @@ async function benchModbus(peers: Peers) {
 
   const bare = await Promise.all(peers.modbus.map((p) => bareModbus(p.port)));
   const floorMs = await timeIt('bare modbus-serial, minimal request set', () =>
-    Promise.all(bare.map(async (c, d) => {
-      for (const r of minimal[d]) await c.read(r.table, r.address, r.count);
-    })),
+    Promise.all(
+      bare.map(async (c, d) => {
+        for (const r of minimal[d]) await c.read(r.table, r.address, r.count);
+      }),
+    ),
   );
   const naiveMs = await timeIt('bare modbus-serial, one request per point', () =>
-    Promise.all(bare.map(async (c, d) => {
-      for (const p of profiles[d].points) await c.read(p.modbus!.function as 3 | 4, p.modbus!.address, p.dataType === 'int16' ? 1 : 2);
-    })),
+    Promise.all(
+      bare.map(async (c, d) => {
+        for (const p of profiles[d].points)
+          await c.read(p.modbus!.function as 3 | 4, p.modbus!.address, p.dataType === 'int16' ? 1 : 2);
+      }),
+    ),
   );
   await Promise.all(bare.map((c) => c.close()));
   return { points, registers, requests, minRequests, scanMs, floorMs, naiveMs };
@@ -133,11 +145,15 @@ async function benchModbus(peers: Peers) {
 
 async function benchBacnet(peers: Peers) {
   const profiles = Array.from({ length: BACNET_DEVICES }, (_, d) => bacnetProfile(d));
-  const devices = profiles.map((p, d) => bacnetDevice(p, d, peers.bacnet[d].port, peers.bacnet[d].deviceInstance));
+  const devices = profiles.map((p, d) =>
+    bacnetDevice(p, d, peers.bacnet[d].port, peers.bacnet[d].deviceInstance),
+  );
   const batches = profiles.map((p) => minimalBacnetBatches(p));
   const properties = profiles.reduce((n, p) => n + p.points.length, 0);
   const minRequests = batches.reduce((n, b) => n + b.length, 0);
-  console.log(`BACnet/IP: ${BACNET_DEVICES} devices, ${properties} present-values, max APDU ${MAX_APDU}, minimum ${minRequests} requests`);
+  console.log(
+    `BACnet/IP: ${BACNET_DEVICES} devices, ${properties} present-values, max APDU ${MAX_APDU}, minimum ${minRequests} requests`,
+  );
 
   const buses = new BusRegistry({ clock: systemClock });
   const client = new BacnetClient({ interface: '127.0.0.1', port: 0, timeoutMs: 3000 });
@@ -154,14 +170,19 @@ async function benchBacnet(peers: Peers) {
   const bare = bareBacnet(47961);
   const addr = (d: number): string => `127.0.0.1:${peers.bacnet[d].port}`;
   const floorMs = await timeIt('bare @bacnet-js/client, minimal RPM set', () =>
-    Promise.all(batches.map(async (bs, d) => {
-      for (const b of bs) await bare.rpm(addr(d), b);
-    })),
+    Promise.all(
+      batches.map(async (bs, d) => {
+        for (const b of bs) await bare.rpm(addr(d), b);
+      }),
+    ),
   );
   const naiveMs = await timeIt('bare @bacnet-js/client, ReadProperty each', () =>
-    Promise.all(profiles.map(async (p, d) => {
-      for (const o of p.points) await bare.rp(addr(d), { type: o.bacnet!.objectType, instance: o.bacnet!.instance });
-    })),
+    Promise.all(
+      profiles.map(async (p, d) => {
+        for (const o of p.points)
+          await bare.rp(addr(d), { type: o.bacnet!.objectType, instance: o.bacnet!.instance });
+      }),
+    ),
   );
   bare.close();
   return { properties, requests, minRequests, scanMs, floorMs, naiveMs };
@@ -169,7 +190,9 @@ async function benchBacnet(peers: Peers) {
 
 function check(label: string, value: number, op: '<=' | '>=', target: number): boolean {
   const ok = op === '<=' ? value <= target : value >= target;
-  console.log(`  ${label.padEnd(44)} ${value.toFixed(2).padStart(8)}  target ${op} ${target}  ${ok ? 'met' : 'NOT MET'}`);
+  console.log(
+    `  ${label.padEnd(44)} ${value.toFixed(2).padStart(8)}  target ${op} ${target}  ${ok ? 'met' : 'NOT MET'}`,
+  );
   return ok;
 }
 
@@ -190,8 +213,22 @@ async function main(): Promise<void> {
     const r = (x: number): number => Math.round(x * 10) / 10;
     console.log(
       `RESULT ${JSON.stringify({
-        modbus: { points: m.points, requests: m.requests, minRequests: m.minRequests, scanMs: r(m.scanMs), floorMs: r(m.floorMs), naiveMs: r(m.naiveMs) },
-        bacnet: { properties: b.properties, requests: b.requests, minRequests: b.minRequests, scanMs: r(b.scanMs), floorMs: r(b.floorMs), naiveMs: r(b.naiveMs) },
+        modbus: {
+          points: m.points,
+          requests: m.requests,
+          minRequests: m.minRequests,
+          scanMs: r(m.scanMs),
+          floorMs: r(m.floorMs),
+          naiveMs: r(m.naiveMs),
+        },
+        bacnet: {
+          properties: b.properties,
+          requests: b.requests,
+          minRequests: b.minRequests,
+          scanMs: r(b.scanMs),
+          floorMs: r(b.floorMs),
+          naiveMs: r(b.naiveMs),
+        },
       })}`,
     );
   } finally {

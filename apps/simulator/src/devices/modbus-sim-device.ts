@@ -189,7 +189,9 @@ export class ModbusSimDevice implements SimDevice {
 
   private writeRegisters(address: number, values: number[]): ModbusReply {
     const end = address + values.length;
-    const touched = this.mapped.filter((m) => m.table === 3 && m.address < end && m.address + m.words > address);
+    const touched = this.mapped.filter(
+      (m) => m.table === 3 && m.address < end && m.address + m.words > address,
+    );
     // Every written register must belong to writable points, and a multi-register value must be written whole.
     // A register of packed bits (a drive's control word) is written whole: each writable bit takes its new state.
     const covered = new Set(touched.flatMap((m) => Array.from({ length: m.words }, (_, w) => m.address + w)));
