@@ -90,6 +90,15 @@ describe('devices', () => {
     ]);
   });
 
+  it('a BACnet endpoint may allow a few requests in flight, within 1..16', () => {
+    const ok = bacnetDevice('v', 1001, { bacnet: { address: '127.0.0.1:47811', deviceInstance: 1001, maxInFlight: 4 } });
+    expect(issuesOf(site([ok]))).toEqual([]);
+    const tooMany = bacnetDevice('v', 1001, {
+      bacnet: { address: '127.0.0.1:47811', deviceInstance: 1001, maxInFlight: 17 },
+    });
+    expect(issuesOf(site([tooMany])).map((i) => i.field)).toEqual(['bacnet.maxInFlight']);
+  });
+
   it('a Modbus TCP endpoint may allow a few requests in flight, an RTU line may not', () => {
     const tcp = tcpDevice('m', 1);
     const wide = { ...tcp, modbus: { ...tcp.modbus!, maxInFlight: 4 } } as SiteDevice;

@@ -149,6 +149,8 @@ export interface BacnetEndpoint {
   /** host:port of the device, e.g. 127.0.0.1:47810 */
   address: string;
   deviceInstance: number;
+  /** Confirmed requests in flight at once to this device; default 1. */
+  maxInFlight?: number;
 }
 
 export interface SiteDevice {
