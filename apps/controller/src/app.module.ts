@@ -7,6 +7,7 @@ import { CLOCK } from './common/clock.js';
 import type { Clock } from './common/clock.js';
 import { CONFIG, LOGGER, SITE } from './common/tokens.js';
 import type { ControllerConfig } from './config/controller-config.js';
+import { CommandsModule } from './commands/commands.module.js';
 import { dataSourceOptions } from './database/data-source.js';
 import { FieldbusModule } from './fieldbus/fieldbus.module.js';
 import { HealthModule } from './health/health.module.js';
@@ -31,6 +32,7 @@ export class AppModule {
         PointsModule,
         FieldbusModule,
         HealthModule,
+        CommandsModule,
       ],
       providers: [
         { provide: CONFIG, useValue: deps.config },

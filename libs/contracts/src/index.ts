@@ -87,3 +87,37 @@ export interface SimDeviceState {
   requests?: number;
   points: SimPointState[];
 }
+
+/** POST /api/v1/points/{id}/commands: the operator's command (slot 8 unless the source owns another). */
+export interface CommandRequestDto {
+  value: number;
+  /** 1..16; the API commands as source 'operator', which owns slot 8 (the default). */
+  priority?: number;
+  /** ISO 8601 instant after now: the override ends by itself then. */
+  expiresAt?: string;
+}
+
+export interface PrioritySlotDto {
+  priority: number;
+  value: number;
+  /** interlock | minimum-on-off | operator | cloud | fallback-schedule | rule | schedule */
+  source: string;
+  /** ISO 8601: when the command was given. */
+  at: string;
+  expiresAt?: string;
+}
+
+/** GET /api/v1/points/{id}/priority-array: who commands the output, at which slot, until when. */
+export interface PriorityArrayDto {
+  pointId: string;
+  /** Held slots only, highest priority (lowest number) first. */
+  slots: PrioritySlotDto[];
+  /** The winner; priority null and source 'relinquish-default' when no slot is held. */
+  effective: { value: number | null; priority: number | null; source: string };
+  /** The profile's failSafe: what the output takes with every slot empty. */
+  relinquishDefault: number | null;
+  /** Where the controller arbitrates: 'device' for BACnet commandable objects, 'controller' otherwise. */
+  arbitration: 'device' | 'controller';
+  /** The output gate holds the winner back (minimum on/off, ramp): what is waiting and until when. */
+  pending?: { value: number; heldUntil: string; reason: 'minimum-on' | 'minimum-off' | 'rate-limit' };
+}

@@ -6,11 +6,13 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
+import { PointCommandState } from '../commands/point-command-state.entity.js';
 import { PointSample } from '../points/point-sample.entity.js';
 import { Init1764230400000 } from './migrations/1764230400000-init.js';
+import { Commands1764403200000 } from './migrations/1764403200000-commands.js';
 
-export const ENTITIES = [PointSample];
-export const MIGRATIONS = [Init1764230400000];
+export const ENTITIES = [PointSample, PointCommandState];
+export const MIGRATIONS = [Init1764230400000, Commands1764403200000];
 
 export function dataSourceOptions(file: string): DataSourceOptions {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });

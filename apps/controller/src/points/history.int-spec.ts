@@ -28,7 +28,7 @@ describe('HistoryService on SQLite', () => {
 
   it('builds the schema through migrations and runs in WAL mode', async () => {
     const migrations = await db.query<Array<{ name: string }>>('SELECT name FROM migrations');
-    expect(migrations.map((m) => m.name)).toEqual(['Init1764230400000']);
+    expect(migrations.map((m) => m.name)).toEqual(['Init1764230400000', 'Commands1764403200000']);
     expect(await db.query('PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
   });
 

@@ -5,13 +5,16 @@
  * encoding's resolution, and retries with backoff; every attempt is reported
  * and logged. The value read back becomes the point's live value.
  *
- * No HTTP API yet (command arbitration and its API come next); callers and
- * tests use `write` directly.
+ * `write` verifies the point's present value: right where the controller
+ * arbitrates (Modbus, non-commandable objects). On a BACnet commandable object
+ * the device arbitrates, so a command at a slot below the winner does not
+ * change its present value: `writeSlot` and `relinquishSlot` verify the slot
+ * itself in the device's priority array (ASHRAE 135 §19.2) instead.
  */
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { FieldbusError, WriteFailedError, writeTolerance, writeVerified } from '#libs/fieldbus';
-import type { DeviceContext, WriteAttempt, WriteOutcome } from '#libs/fieldbus';
+import type { DeviceContext, FieldbusDriver, WriteAttempt, WriteOutcome } from '#libs/fieldbus';
 import type { LoadedSite, PointDef } from '#libs/profiles';
 import { CLOCK } from '../common/clock.js';
 import type { Clock } from '../common/clock.js';
@@ -90,6 +93,104 @@ export class WriteService {
       this.log.warn(
         { device: cmd.deviceId, point: cmd.pointId, value: cmd.value, code, attempts },
         `write ${key} = ${cmd.value} failed: ${err instanceof Error ? err.message : String(err)}`,
+      );
+      throw err;
+    }
+  }
+
+  /**
+   * Writes `value` at `priority` of a commandable object's own priority array and
+   * verifies that slot (not the present value, which a higher slot may hold).
+   */
+  async writeSlot(cmd: WriteCommand & { priority: number }): Promise<WriteOutcome> {
+    const { device, point } = this.find(cmd.deviceId, cmd.pointId);
+    const driver = this.driverFor(device);
+    const key = pointKey(cmd.deviceId, cmd.pointId);
+    return this.logged(key, cmd.value, `at priority ${cmd.priority}`, () =>
+      writeVerified({
+        value: cmd.value,
+        label: `${key}@${cmd.priority}`,
+        writable: point.access === 'write',
+        safeRange: point.safeRange,
+        tolerance: writeTolerance(point, cmd.value),
+        retries: cmd.retries ?? this.policy.retries,
+        backoff: this.policy.backoff,
+        onAttempt: cmd.onAttempt,
+        write: () => driver.write(device, { point, value: cmd.value, priority: cmd.priority }),
+        readBack: async () => {
+          const slot = (await this.readSlots(driver, device, point, key))[cmd.priority - 1];
+          if (slot === null || slot === undefined)
+            throw new FieldbusError(
+              'verify-mismatch',
+              `${key}: priority ${cmd.priority} is empty after the write`,
+            );
+          return slot;
+        },
+      }),
+    );
+  }
+
+  /** Writes NULL at `priority` (BACnet relinquish) and verifies that the slot is empty. */
+  async relinquishSlot(
+    cmd: Pick<WriteCommand, 'deviceId' | 'pointId' | 'retries'> & { priority: number },
+  ): Promise<void> {
+    const { device, point } = this.find(cmd.deviceId, cmd.pointId);
+    const driver = this.driverFor(device);
+    const key = pointKey(cmd.deviceId, cmd.pointId);
+    // writeVerified retries and backs off; "empty" is read back as 0 against an expected 0.
+    await this.logged(key, null, `relinquish priority ${cmd.priority}`, () =>
+      writeVerified({
+        value: 0,
+        label: `${key}@${cmd.priority}`,
+        tolerance: 0,
+        retries: cmd.retries ?? this.policy.retries,
+        backoff: this.policy.backoff,
+        write: () => driver.relinquish(device, point, cmd.priority),
+        readBack: async () => {
+          const slot = (await this.readSlots(driver, device, point, key))[cmd.priority - 1];
+          if (slot !== null && slot !== undefined)
+            throw new FieldbusError(
+              'verify-mismatch',
+              `${key}: priority ${cmd.priority} still holds ${slot} after relinquish`,
+            );
+          return 0;
+        },
+      }),
+    );
+  }
+
+  private async readSlots(
+    driver: FieldbusDriver,
+    device: DeviceContext,
+    point: PointDef,
+    key: string,
+  ): Promise<(number | null)[]> {
+    const snapshot = await driver.readPriorityArray(device, point);
+    if (!snapshot) throw new FieldbusError('not-supported', `${key} has no priority array`);
+    return snapshot.slots;
+  }
+
+  private driverFor(device: DeviceContext): FieldbusDriver {
+    const driver = this.drivers.get(device.profile.protocol);
+    if (!driver) throw new FieldbusError('internal', `no driver for protocol ${device.profile.protocol}`);
+    return driver;
+  }
+
+  private async logged<T>(
+    key: string,
+    value: number | null,
+    what: string,
+    run: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      const result = await run();
+      this.log.info({ point: key, value }, `wrote ${key} = ${String(value)} ${what}`);
+      return result;
+    } catch (err) {
+      const code = err instanceof FieldbusError ? err.code : 'internal';
+      this.log.warn(
+        { point: key, value, code },
+        `write ${key} = ${String(value)} ${what} failed: ${err instanceof Error ? err.message : String(err)}`,
       );
       throw err;
     }
