@@ -104,12 +104,17 @@ export function readPropertyMultipleAckSize(results: ReadAccessResultShape[]): n
 }
 
 /**
- * The most a client should expect one property's result to take in a
- * ReadPropertyMultiple-ACK: property reference plus the larger of an error
- * (6 octets) and `valueSize` wrapped in its opening and closing tags.
+ * What a client should expect one property's result to take in a
+ * ReadPropertyMultiple-ACK: property reference plus `valueSize` wrapped in its
+ * [4] opening and closing tags. An error result ([5] class and code, 6
+ * octets) is larger only for values under 4 octets; counting it for every
+ * item would cost whole requests on every scan (100 binary present-values
+ * need 200 octets more) to cover a case that is rare (a profile naming an
+ * object the device lacks) and already safe: an answer that then overflows
+ * the APDU is aborted by the device, and the batch reader splits the batch.
  */
 export function expectedResultSize(propertyId: number, index: number | undefined, valueSize: number): number {
-  return propertyRefSize(propertyId, index) + Math.max(6, 2 + valueSize);
+  return propertyRefSize(propertyId, index) + 2 + valueSize;
 }
 
 /** Per object in a ReadPropertyMultiple-ACK: its identifier [0] and the [1] opening and closing tags. */

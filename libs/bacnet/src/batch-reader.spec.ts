@@ -124,6 +124,22 @@ describe('packBatches', () => {
   });
 });
 
+describe('packBatches sized by what each value really takes', () => {
+  it('packs 100 binary present-values (ENUMERATED, 2 octets) in one 1476-octet answer, 100 REALs in two', () => {
+    const of = (valueSize: number): ReadItem[] =>
+      Array.from({ length: 100 }, (_, i) => ({
+        key: `b${i}`,
+        object: { type: 'binary-value', instance: i },
+        property: 'present-value',
+        valueSize,
+      }));
+    // 3 + 100 × (object 7 + property 2 + [4] 2 + ENUMERATED 2) = 1303 octets: an error result (6) is not assumed for each.
+    expect(expectedAnswerSize(of(2))).toBe(1303);
+    expect(packBatches(of(2), 1476)).toHaveLength(1);
+    expect(packBatches(of(5), 1476).map((b) => b.length)).toEqual([92, 8]);
+  });
+});
+
 describe('readBatched', () => {
   it('reads 100 points of a 1476-octet device in the minimum of 2 requests', async () => {
     const port = fakePort({ maxApdu: 1476 });

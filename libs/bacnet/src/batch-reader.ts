@@ -244,12 +244,20 @@ export async function readBatched(
     }
     answered = true;
     caps.answered(size);
+    const answers = (x: RpmResult | undefined, item: ReadItem, name: string, index?: number): boolean =>
+      x !== undefined && sameObject(x.object, item.object) && x.property === name && x.index === index;
+    // Results come in the order asked (§15.7.1.3.1): the next one is tried first, a search covers any other order.
+    let next = 0;
     for (const item of batch) {
       const name = propName(item.property);
       const index = propIndex(item.property);
-      const r = results.find(
-        (x) => sameObject(x.object, item.object) && x.property === name && x.index === index,
-      );
+      let r: RpmResult | undefined = results[next];
+      if (answers(r, item, name, index)) next++;
+      else {
+        const at = results.findIndex((x) => answers(x, item, name, index));
+        r = at < 0 ? undefined : results[at];
+        if (at >= 0) next = at + 1;
+      }
       if (!r) {
         out.set(item.key, {
           key: item.key,

@@ -101,10 +101,18 @@ export interface AskedSpec {
 /** One result per property answered, named as it was asked, each a value or the device's error. */
 export function rpmResultsOf(asked: AskedSpec[], r: LibRpmResult): RpmResult[] {
   const out: RpmResult[] = [];
+  const isAccess = (s: AskedSpec | undefined, id: LibObjectId): s is AskedSpec =>
+    s !== undefined && s.objectId.type === id.type && s.objectId.instance === id.instance;
+  // A device answers in the order asked (§15.7.1.3.1), so the next spec is tried first; a search covers any other order.
+  let next = 0;
   for (const access of r.values) {
-    const spec = asked.find(
-      (s) => s.objectId.type === access.objectId.type && s.objectId.instance === access.objectId.instance,
-    );
+    let spec: AskedSpec | undefined = asked[next];
+    if (isAccess(spec, access.objectId)) next++;
+    else {
+      const at = asked.findIndex((s) => isAccess(s, access.objectId));
+      spec = at < 0 ? undefined : asked[at];
+      if (at >= 0) next = at + 1;
+    }
     const object: AnyObjectRef = spec ? spec.object : fromLibObjectId(access.objectId);
     for (const p of access.values) {
       const index = p.index === ASN1_ARRAY_ALL ? undefined : p.index;
@@ -112,21 +120,18 @@ export function rpmResultsOf(asked: AskedSpec[], r: LibRpmResult): RpmResult[] {
         spec?.properties.find((q) => q.id === p.id && q.index === p.index) ??
         spec?.properties.find((q) => q.id === p.id);
       const property = match?.name ?? propertyName(p.id);
-      const base: RpmResult = index === undefined ? { object, property } : { object, property, index };
+      const result: RpmResult = index === undefined ? { object, property } : { object, property, index };
       const first = p.value[0];
       if (first?.type === ApplicationTag.ERROR) {
         const e = first.value as LibAccessError;
-        out.push({
-          ...base,
-          error: { errorClass: errorClassName(e.errorClass), errorCode: errorCodeName(e.errorCode) },
-        });
-        continue;
-      }
-      try {
-        out.push({ ...base, value: fromAppDataList(p.value, p.id, index) });
-      } catch {
-        out.push({ ...base, error: { errorClass: 'property', errorCode: 'datatype-not-supported' } });
-      }
+        result.error = { errorClass: errorClassName(e.errorClass), errorCode: errorCodeName(e.errorCode) };
+      } else
+        try {
+          result.value = fromAppDataList(p.value, p.id, index);
+        } catch {
+          result.error = { errorClass: 'property', errorCode: 'datatype-not-supported' };
+        }
+      out.push(result);
     }
   }
   return out;

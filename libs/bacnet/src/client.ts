@@ -266,10 +266,8 @@ export class BacnetClient {
         return { name, id: propertyNumber(name), index };
       }),
     }));
-    const libSpecs = asked.map((s) => ({
-      objectId: s.objectId,
-      properties: s.properties.map((p) => ({ id: p.id, index: p.index })),
-    }));
+    // The library reads only id and index of each property: the asked entries serve as they are.
+    const libSpecs = asked.map((s) => ({ objectId: s.objectId, properties: s.properties }));
     const context = `read-property-multiple (${specs.length} objects) at ${address}`;
     const r = await this.confirmed(address, context, (lib, receiver, invokeId) =>
       lib.readPropertyMultiple(receiver, libSpecs, { invokeId }),

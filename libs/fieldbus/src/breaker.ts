@@ -69,6 +69,11 @@ export class CircuitBreaker {
     return Math.min(this.options.maxMs, this.options.baseMs * 2 ** Math.min(failures - 1, 52));
   }
 
+  /** True while the device has not failed: every request goes, and nothing else needs computing. */
+  get isClosed(): boolean {
+    return this.failures === 0;
+  }
+
   admit(now: number): Admission {
     if (this.failures === 0) return 'go';
     if (this.probing) return 'wait';

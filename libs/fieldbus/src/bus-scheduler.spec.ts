@@ -169,6 +169,24 @@ describe('BusScheduler', () => {
     expect(h.settled.get('o')).toMatchObject({ ok: true, at: 1310 });
   });
 
+  it('fails each hung request at its own deadline, though one timer serves every backstop on the bus', async () => {
+    const h = harness();
+    const quick = h.bus.submit('poll', 'd', () => sleep(h.clock, 100).then(() => 'quick'), {
+      timeoutMs: 300,
+    });
+    await h.clock.advance(200);
+    expect(await quick).toBe('quick');
+    // Started at 1200 with a 300 ms backstop: the timer armed for the first request (1300) must not fail it early.
+    const hung = h.bus.submit('poll', 'd', () => new Promise<never>(() => undefined), { timeoutMs: 300 });
+    let failedAt: number | undefined;
+    hung.catch(() => (failedAt = h.clock.now()));
+    await h.clock.advance(299);
+    expect(failedAt).toBeUndefined();
+    await h.clock.advance(1);
+    expect(failedAt).toBe(1500);
+    await expect(hung).rejects.toMatchObject({ code: 'timeout' });
+  });
+
   it('treats a synchronous throw in a request like a rejection', async () => {
     const h = harness();
     const p = h.bus.submit('poll', 'd', () => {

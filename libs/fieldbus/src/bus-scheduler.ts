@@ -77,6 +77,13 @@ interface Job {
   timeoutMs?: number;
 }
 
+/** A request in flight: its job, whether it is its device's probe, and when the backstop fails it. */
+interface Active {
+  job: Job;
+  probe: boolean;
+  deadline: number;
+}
+
 const DEFAULT_BREAKER: BreakerOptions = { baseMs: 1000, maxMs: 30000 };
 
 export class BusSchedulerConfigError extends Error {
@@ -94,7 +101,13 @@ export class BusScheduler {
   private queues: Record<RequestKind, Job[]> = { write: [], poll: [] };
   private readonly breakers = new Map<string, CircuitBreaker>();
   private readonly deviceDelayMs = new Map<string, number>();
-  private readonly inFlightJobs = new Set<Promise<void>>();
+  /** Requests in flight (at most maxInFlight); the backstop sweep looks at these. */
+  private readonly active = new Set<Active>();
+  /** Resolves close() once the last request in flight has settled. */
+  private drained: (() => void) | null = null;
+  /** One timer for every backstop on the bus, armed for the earliest deadline in flight (see start()). */
+  private backstopTimer: TimerHandle | null = null;
+  private backstopAt = Infinity;
   private inFlight = 0;
   private holdUntil = 0;
   private timer: TimerHandle | null = null;
@@ -144,10 +157,13 @@ export class BusScheduler {
     options: SubmitOptions = {},
   ): Promise<T> {
     if (this.closed) return Promise.reject(new FieldbusError('connection', `bus ${this.name} is closed`));
-    const snapshot = this.breaker(deviceKey).snapshot(this.clock.now());
-    if (snapshot.state === 'open') {
-      this.counters.breakerRejections++;
-      return Promise.reject(this.breakerOpen(deviceKey, snapshot));
+    const breaker = this.breaker(deviceKey);
+    if (!breaker.isClosed) {
+      const snapshot = breaker.snapshot(this.clock.now());
+      if (snapshot.state === 'open') {
+        this.counters.breakerRejections++;
+        return Promise.reject(this.breakerOpen(deviceKey, snapshot));
+      }
     }
     return new Promise<T>((resolve, reject) => {
       this.queues[kind].push({
@@ -185,10 +201,11 @@ export class BusScheduler {
     this.closed = true;
     if (this.timer !== null) this.clock.clearTimeout(this.timer);
     this.timer = null;
+    if (this.inFlight === 0) this.disarmBackstop();
     for (const kind of ['write', 'poll'] as const)
       for (const job of this.queues[kind].splice(0))
         job.reject(new FieldbusError('connection', `bus ${this.name} closed before the request was sent`));
-    await Promise.allSettled([...this.inFlightJobs]);
+    if (this.inFlight > 0) await new Promise<void>((resolve) => (this.drained = resolve));
   }
 
   private breaker(deviceKey: string): CircuitBreaker {
@@ -251,58 +268,93 @@ export class BusScheduler {
     return undefined;
   }
 
+  /**
+   * Starts a request. Its backstop is a deadline, not a timer of its own: one
+   * timer per bus is armed for the earliest deadline in flight, and when it
+   * fires it fails every request past its deadline and re-arms for the next.
+   * A request that settles in time costs no timer call at all, and every
+   * request still fails at exactly its own deadline.
+   */
   private start(job: Job, probe: boolean): void {
     this.inFlight++;
     this.counters.peakInFlight = Math.max(this.counters.peakInFlight, this.inFlight);
     this.counters.started[job.kind]++;
-    let settled = false;
-    let backstop: TimerHandle | null = null;
-    let release!: () => void;
-    const tracked = new Promise<void>((r) => (release = r));
-    this.inFlightJobs.add(tracked);
-    const finish = (ok: boolean, result: unknown): void => {
-      if (settled) return;
-      settled = true;
-      if (backstop !== null) this.clock.clearTimeout(backstop);
-      this.inFlight--;
-      this.inFlightJobs.delete(tracked);
-      release();
-      const now = this.clock.now();
-      const delay = Math.max(this.busDelayMs, this.deviceDelayMs.get(job.deviceKey) ?? 0, job.delayAfterMs);
-      this.holdUntil = Math.max(this.holdUntil, now + delay);
-      const breaker = this.breaker(job.deviceKey);
-      if (ok) {
-        this.counters.succeeded++;
-        breaker.success(probe);
-        job.resolve(result);
-      } else {
-        this.counters.failed++;
-        if (this.deviceFailure(result)) {
-          breaker.failure(now, errorInfo(result), probe);
-          this.failQueued(job.deviceKey);
-        } else breaker.success(probe); // the device answered, if only to refuse
-        job.reject(result);
-      }
-      this.schedulePump();
+    const entry: Active = {
+      job,
+      probe,
+      deadline: job.timeoutMs === undefined ? Infinity : this.clock.now() + job.timeoutMs,
     };
-    if (job.timeoutMs !== undefined)
-      backstop = this.clock.setTimeout(
-        () =>
-          finish(
-            false,
-            new FieldbusError(
-              'timeout',
-              `device ${job.deviceKey} on bus ${this.name}: no outcome after ${job.timeoutMs} ms (scheduler backstop)`,
-            ),
-          ),
-        job.timeoutMs,
-      );
+    this.active.add(entry);
+    if (entry.deadline < this.backstopAt) this.armBackstop(entry.deadline);
     // An async wrapper turns a synchronous throw in `run` into a rejection like any other.
     const result = (async () => job.run())();
     result.then(
-      (v) => finish(true, v),
-      (e: unknown) => finish(false, e),
+      (v) => this.finish(entry, true, v),
+      (e: unknown) => this.finish(entry, false, e),
     );
+  }
+
+  /** Settles a request once: with its outcome, or with the backstop's timeout (the later outcome is then ignored). */
+  private finish(entry: Active, ok: boolean, result: unknown): void {
+    if (!this.active.delete(entry)) return;
+    const { job, probe } = entry;
+    this.inFlight--;
+    if (this.inFlight === 0 && this.drained) {
+      this.disarmBackstop();
+      this.drained();
+      this.drained = null;
+    }
+    const now = this.clock.now();
+    const delay = Math.max(this.busDelayMs, this.deviceDelayMs.get(job.deviceKey) ?? 0, job.delayAfterMs);
+    if (now + delay > this.holdUntil) this.holdUntil = now + delay;
+    const breaker = this.breaker(job.deviceKey);
+    if (ok) {
+      this.counters.succeeded++;
+      breaker.success(probe);
+      job.resolve(result);
+    } else {
+      this.counters.failed++;
+      if (this.deviceFailure(result)) {
+        breaker.failure(now, errorInfo(result), probe);
+        this.failQueued(job.deviceKey);
+      } else breaker.success(probe); // the device answered, if only to refuse
+      job.reject(result);
+    }
+    this.schedulePump();
+  }
+
+  private armBackstop(at: number): void {
+    if (this.backstopTimer !== null) this.clock.clearTimeout(this.backstopTimer);
+    this.backstopAt = at;
+    this.backstopTimer = this.clock.setTimeout(() => this.sweepBackstops(), at - this.clock.now());
+  }
+
+  private disarmBackstop(): void {
+    if (this.backstopTimer !== null) this.clock.clearTimeout(this.backstopTimer);
+    this.backstopTimer = null;
+    this.backstopAt = Infinity;
+  }
+
+  /** Fails the requests past their deadline, then re-arms for the earliest one left (or stays idle). */
+  private sweepBackstops(): void {
+    this.backstopTimer = null;
+    this.backstopAt = Infinity;
+    const now = this.clock.now();
+    let next = Infinity;
+    for (const entry of [...this.active]) {
+      if (entry.deadline <= now) {
+        const { job } = entry;
+        this.finish(
+          entry,
+          false,
+          new FieldbusError(
+            'timeout',
+            `device ${job.deviceKey} on bus ${this.name}: no outcome after ${job.timeoutMs} ms (scheduler backstop)`,
+          ),
+        );
+      } else if (entry.deadline < next) next = entry.deadline;
+    }
+    if (next < Infinity && next < this.backstopAt) this.armBackstop(next);
   }
 
   /** The device's breaker just opened: its queued requests fail now instead of each waiting for a timeout. */

@@ -37,13 +37,20 @@ export interface AdaptiveReadResult<T> {
 /** One device's planner: its limits plus the barriers learned from its refusals. */
 export class AdaptivePlanner {
   private readonly walls = new Map<ModbusTable, number[]>();
-  private cache: { key: string; plan: PlannedRead[] } | undefined;
+  private cache: { items: readonly PlanItem[]; key: string; plan: PlannedRead[] } | undefined;
 
   constructor(readonly limits: PlanLimits) {}
 
+  /**
+   * The plan for `items`, the same array object while neither the items nor
+   * the barriers change. A caller polling the same item array every scan (items
+   * are not edited in place) is answered without even comparing the items.
+   */
   plan(items: readonly PlanItem[]): PlannedRead[] {
+    if (this.cache?.items === items) return this.cache.plan;
     const key = items.map((i) => `${i.key}\u0000${i.table}\u0000${i.address}\u0000${i.count}`).join('\u0001');
-    if (this.cache?.key !== key) this.cache = { key, plan: planReads(items, this.limits, this.walls) };
+    if (this.cache?.key !== key) this.cache = { items, key, plan: planReads(items, this.limits, this.walls) };
+    else this.cache.items = items;
     return this.cache.plan;
   }
 

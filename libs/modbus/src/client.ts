@@ -89,9 +89,16 @@ interface Transport {
 export class ModbusClient {
   private raw: RawModbus | null = null;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Calls queued or running; while 0, a call starts at once instead of chaining onto `queue`. */
+  private pending = 0;
   private closed = false;
   /** Fails the request in flight (connection lost or client closed). */
   private abortInFlight: ((err: ModbusError) => void) | null = null;
+  /** The guarded operation in flight: when its backstop falls due, and how to fail it then. */
+  private guarded: { deadline: number; expire: () => void } | null = null;
+  /** One backstop timer per client, armed no later than the guarded operation's deadline (see guard()). */
+  private guardTimer: ReturnType<typeof setTimeout> | null = null;
+  private guardAt = Infinity;
 
   private constructor(private readonly transport: Transport) {}
 
@@ -141,13 +148,14 @@ export class ModbusClient {
   ): Promise<number[]> {
     checkUnit(unitId);
     checkSpan(address, count, 125);
-    const context = `${this.transport.label} unit ${unitId}: read ${count} register(s) of table ${table} at ${address}`;
+    const context = (): string =>
+      `${this.transport.label} unit ${unitId}: read ${count} register(s) of table ${table} at ${address}`;
     return this.run(context, unitId, options, async (raw) => {
       const res = await (table === 3
         ? raw.readHoldingRegisters(address, count)
         : raw.readInputRegisters(address, count));
       if (res.data.length !== count) {
-        throw new ModbusError('bad-response', `${context}: got ${res.data.length} register(s)`);
+        throw new ModbusError('bad-response', `${context()}: got ${res.data.length} register(s)`);
       }
       return res.data;
     });
@@ -163,14 +171,15 @@ export class ModbusClient {
   ): Promise<boolean[]> {
     checkUnit(unitId);
     checkSpan(address, count, 2000);
-    const context = `${this.transport.label} unit ${unitId}: read ${count} bit(s) of table ${table} at ${address}`;
+    const context = (): string =>
+      `${this.transport.label} unit ${unitId}: read ${count} bit(s) of table ${table} at ${address}`;
     return this.run(context, unitId, options, async (raw) => {
       const res = await (table === 1
         ? raw.readCoils(address, count)
         : raw.readDiscreteInputs(address, count));
       // The reply carries whole bytes (§6.1); the padding bits are not ours.
       if (res.data.length < count)
-        throw new ModbusError('bad-response', `${context}: got ${res.data.length} bit(s)`);
+        throw new ModbusError('bad-response', `${context()}: got ${res.data.length} bit(s)`);
       return res.data.slice(0, count);
     });
   }
@@ -192,12 +201,17 @@ export class ModbusClient {
         throw new RangeError(`register value ${v} is not 0..65535`);
     }
     const context = `${this.transport.label} unit ${unitId}: write ${values.length} register(s) at ${address} (fn ${fn})`;
-    return this.run(context, unitId, options, async (raw) => {
-      const res = await (fn === 6
-        ? raw.writeRegister(address, values[0])
-        : raw.writeRegisters(address, values));
-      checkEcho(res, address, context);
-    });
+    return this.run(
+      () => context,
+      unitId,
+      options,
+      async (raw) => {
+        const res = await (fn === 6
+          ? raw.writeRegister(address, values[0])
+          : raw.writeRegisters(address, values));
+        checkEcho(res, address, context);
+      },
+    );
   }
 
   /** Function 5, 1.1b3 §6.5. */
@@ -210,8 +224,11 @@ export class ModbusClient {
     checkUnit(unitId);
     checkSpan(address, 1, 1);
     const context = `${this.transport.label} unit ${unitId}: write coil ${address}`;
-    return this.run(context, unitId, options, async (raw) =>
-      checkEcho(await raw.writeCoil(address, value), address, context),
+    return this.run(
+      () => context,
+      unitId,
+      options,
+      async (raw) => checkEcho(await raw.writeCoil(address, value), address, context),
     );
   }
 
@@ -225,8 +242,11 @@ export class ModbusClient {
     checkUnit(unitId);
     checkSpan(address, values.length, 1968);
     const context = `${this.transport.label} unit ${unitId}: write ${values.length} coil(s) at ${address} (fn 15)`;
-    return this.run(context, unitId, options, async (raw) =>
-      checkEcho(await raw.writeCoils(address, values), address, context),
+    return this.run(
+      () => context,
+      unitId,
+      options,
+      async (raw) => checkEcho(await raw.writeCoils(address, values), address, context),
     );
   }
 
@@ -247,46 +267,61 @@ export class ModbusClient {
     for (const m of [andMask, orMask])
       if (!Number.isInteger(m) || m < 0 || m > 0xffff) throw new RangeError(`mask ${m} is not 0..65535`);
     const context = `${this.transport.label} unit ${unitId}: mask write register ${address} (fn 22)`;
-    return this.run(context, unitId, options, async (raw) =>
-      checkEcho(await raw.maskWriteRegister(address, andMask, orMask), address, context),
+    return this.run(
+      () => context,
+      unitId,
+      options,
+      async (raw) => checkEcho(await raw.maskWriteRegister(address, andMask, orMask), address, context),
     );
   }
 
   async close(): Promise<void> {
     this.closed = true;
     this.abortInFlight?.(new ModbusError('connection', 'client closed'));
+    if (this.guardTimer !== null) clearTimeout(this.guardTimer);
+    this.guardTimer = null;
+    this.guardAt = Infinity;
     const raw = this.raw;
     this.raw = null;
     if (raw) await this.release(raw);
   }
 
+  /** `context` names the request in error messages; it is a function so a request that succeeds never builds it. */
   private run<T>(
-    context: string,
+    context: () => string,
     unitId: number,
     options: RequestOptions,
     op: (raw: RawModbus) => Promise<T>,
   ): Promise<T> {
     if (options.timeoutMs !== undefined) checkTimeout(options.timeoutMs);
     const timeoutMs = options.timeoutMs ?? this.transport.timeoutMs;
-    const result = this.queue.then(() => this.exec(context, unitId, timeoutMs, op));
-    this.queue = result.catch(() => undefined);
+    // One call at a time, in call order: an idle client starts at once, a busy one chains behind the last call.
+    const result =
+      this.pending === 0
+        ? this.exec(context, unitId, timeoutMs, op)
+        : this.queue.then(() => this.exec(context, unitId, timeoutMs, op));
+    this.pending++;
+    const settled = (): void => {
+      this.pending--;
+    };
+    this.queue = result.then(settled, settled);
     return result;
   }
 
   private async exec<T>(
-    context: string,
+    context: () => string,
     unitId: number,
     timeoutMs: number,
     op: (raw: RawModbus) => Promise<T>,
   ): Promise<T> {
-    if (this.closed) throw new ModbusError('connection', `${context}: client is closed`);
+    if (this.closed) throw new ModbusError('connection', `${context()}: client is closed`);
     const raw = this.raw?.isOpen ? this.raw : await this.connect();
     raw.setID(unitId);
     raw.setTimeout(timeoutMs); // modbus-serial arms its timer when the frame is written, with the value set now
     try {
       return await this.guard(op(raw), context, 'request', timeoutMs);
     } catch (err) {
-      const e = toModbusError(err, context, 'request');
+      const e = toModbusError(err, context(), 'request');
       const framingLost =
         this.transport.kind === 'tcp' && (e.kind === 'timeout' || e.kind === 'bad-response');
       if (e.kind === 'connection' || framingLost) await this.drop(raw);
@@ -294,25 +329,36 @@ export class ModbusClient {
     }
   }
 
-  /** Settles with the request, or fails it when the connection is lost or the backstop timer fires. */
+  /**
+   * Settles with the request, or fails it when the connection is lost or the
+   * backstop falls due (GUARD_MS after the request's own timeout, should
+   * modbus-serial's timer never fire). The backstop is a deadline checked by
+   * one timer per client, not a timer per request: the timer is re-armed only
+   * when it fires early for the operation then in flight.
+   */
   private guard<T>(
     request: Promise<T>,
-    context: string,
+    context: () => string,
     phase: 'connect' | 'request',
     timeoutMs = this.transport.timeoutMs,
   ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new ModbusError('timeout', `${context}: no response (timed out)`)),
-        timeoutMs + GUARD_MS,
-      );
       const done = (): void => {
-        clearTimeout(timer);
+        this.guarded = null;
         this.abortInFlight = null;
       };
+      const deadline = Date.now() + timeoutMs + GUARD_MS;
+      this.guarded = {
+        deadline,
+        expire: () => {
+          done();
+          reject(new ModbusError('timeout', `${context()}: no response (timed out)`));
+        },
+      };
+      this.armGuard(deadline);
       this.abortInFlight = (err) => {
         done();
-        reject(new ModbusError(err.kind, `${context}: ${err.message}`));
+        reject(new ModbusError(err.kind, `${context()}: ${err.message}`));
       };
       request.then(
         (v) => {
@@ -322,10 +368,28 @@ export class ModbusClient {
         (err: unknown) => {
           done();
           // Classified here: modbus-serial rejects with plain objects (timeouts, closed port), not Errors.
-          reject(toModbusError(err, context, phase));
+          reject(toModbusError(err, context(), phase));
         },
       );
     });
+  }
+
+  private armGuard(at: number): void {
+    if (this.guardTimer !== null) {
+      if (this.guardAt <= at) return; // fires first, then re-arms for this deadline
+      clearTimeout(this.guardTimer);
+    }
+    this.guardAt = at;
+    this.guardTimer = setTimeout(() => this.checkGuard(), Math.max(0, at - Date.now()));
+  }
+
+  private checkGuard(): void {
+    this.guardTimer = null;
+    this.guardAt = Infinity;
+    const g = this.guarded;
+    if (!g) return;
+    if (Date.now() >= g.deadline) g.expire();
+    else this.armGuard(g.deadline);
   }
 
   /** (Re)opens the transport; any failure is kind 'connection'. */
@@ -342,7 +406,7 @@ export class ModbusClient {
     });
     const context = `${this.transport.label}: connect`;
     try {
-      await this.guard(this.transport.open(raw), context, 'connect');
+      await this.guard(this.transport.open(raw), () => context, 'connect');
     } catch (err) {
       await this.release(raw);
       const e = toModbusError(err, context, 'connect'); // the backstop timer's 'timeout' included

@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import type { ByteOrder, ModbusDataType } from '#libs/profiles';
 import {
+  compileDecoder,
   decodeBit,
   decodeRegisters,
   encodeBit,
@@ -363,5 +364,38 @@ describe('overflow and invalid input', () => {
     expect(() => decodeRegisters([1], enc('int32'))).toThrow(/int32 needs 2 register/);
     expect(() => decodeRegisters([0x10000], enc('uint16'))).toThrow(ModbusCodecError);
     expect(() => decodeRegisters([-1], enc('int16'))).toThrow(ModbusCodecError);
+  });
+});
+
+describe('compileDecoder (one decoder per encoding, reading in place)', () => {
+  it("decodes a value at an offset into a request's data exactly as decodeRegisters decodes its slice", () => {
+    const types: ModbusDataType[] = [...NUMERIC, 'bool'];
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...types),
+        fc.constantFrom(...ORDERS),
+        fc.constantFrom(...ORDERS),
+        fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 8, maxLength: 12 }),
+        fc.nat(4),
+        (dataType, byteOrder, wordOrder, data, at) => {
+          const e = {
+            ...enc(dataType, byteOrder, wordOrder, 0.5, -3),
+            bit: dataType === 'bool' ? 3 : undefined,
+          };
+          const n = registerCount(dataType);
+          expect(Object.is(compileDecoder(e)(data, at), decodeRegisters(data.slice(at, at + n), e))).toBe(
+            true,
+          );
+        },
+      ),
+    );
+  });
+
+  it('refuses too few registers left at the offset, and a register that is not 16-bit', () => {
+    const f32 = compileDecoder(enc('float32'));
+    expect(() => f32([1, 2, 3], 2)).toThrow('float32 needs 2 register(s), got 1');
+    expect(() => f32([1, 2, 3], 5)).toThrow('float32 needs 2 register(s), got 0');
+    expect(() => f32([0, 1.5], 0)).toThrow(ModbusCodecError);
+    expect(() => compileDecoder(enc('int16'))([7, Number.NaN], 1)).toThrow(/not an unsigned 16-bit/);
   });
 });

@@ -80,21 +80,7 @@ function checkRegister(r: number, dataType: ModbusDataType): void {
   }
 }
 
-/** Wire registers -> the value's words, most significant first, each word in big-endian byte order. */
-function toLogicalWords(registers: readonly number[], enc: Encoding, n: number): number[] {
-  if (registers.length < n) {
-    throw new ModbusCodecError(
-      `${enc.dataType} needs ${n} register(s), got ${registers.length}`,
-      enc.dataType,
-    );
-  }
-  const words = registers.slice(0, n);
-  for (const r of words) checkRegister(r, enc.dataType);
-  const swapped = enc.byteOrder === 'little' ? words.map(swap16) : words;
-  return enc.wordOrder === 'little' ? swapped.reverse() : swapped;
-}
-
-/** The inverse of toLogicalWords (both reorderings are involutions, applied in reverse order). */
+/** Logical words (most significant first) -> wire registers: the inverse of the reordering in compileDecoder. */
 function toWireRegisters(words: number[], enc: Encoding): number[] {
   const ordered = enc.wordOrder === 'little' ? words.slice().reverse() : words;
   return enc.byteOrder === 'little' ? ordered.map(swap16) : ordered;
@@ -108,49 +94,111 @@ function checkBit(enc: Encoding): number | undefined {
   return enc.bit;
 }
 
+/** Decodes the value whose first register is `registers[at]` (default 0). */
+export type RegisterDecoder = (registers: readonly number[], at?: number) => number;
+
+type RawReader = (view: DataView) => number;
+
+/** The four-register types, read from the scratch buffer once their words are in logical order. */
+const WIDE: Partial<Record<ModbusDataType, RawReader>> = {
+  int64: (v) => Number(v.getBigInt64(0)),
+  uint64: (v) => Number(v.getBigUint64(0)),
+  float64: (v) => v.getFloat64(0),
+};
+
+/** Scratch for reassembling a value's bytes; decoders are synchronous, so one buffer serves them all. */
+const scratch = new DataView(new ArrayBuffer(8));
+
 /**
- * Registers -> engineering value (raw * scale + offset).
+ * Registers -> engineering value (raw * scale + offset), as a decoder compiled
+ * once per encoding: a scan decodes thousands of points with a handful of
+ * encodings, so the byte/word reordering and the type dispatch are settled
+ * here, not per value. The decoder reads the value's registers straight out of
+ * a request's data at `at`, applying wordOrder then byteOrder (the layout
+ * above) and checking each register is an unsigned 16-bit value.
  * bool: with `bit`, that bit of the register (after byteOrder is applied), else
  * register != 0; returns 0 or 1 and ignores scale/offset. 64-bit integers are
  * read as BigInt and then converted, so values beyond 2^53 lose precision.
  * Non-finite floats (NaN, ±Infinity, which some devices send for "no value")
  * are passed through.
  */
-export function decodeRegisters(registers: readonly number[], enc: Encoding): number {
-  const n = registerCount(enc.dataType);
-  const words = toLogicalWords(registers, enc, n);
-  if (enc.dataType === 'bool') {
-    const bit = checkBit(enc);
-    return bit === undefined ? (words[0] !== 0 ? 1 : 0) : (words[0] >>> bit) & 1;
-  }
-  const view = new DataView(new ArrayBuffer(n * 2));
-  words.forEach((w, i) => view.setUint16(i * 2, w));
-  const r = raw(view, enc.dataType) * enc.scale;
+export function compileDecoder(enc: Encoding): RegisterDecoder {
+  const { dataType, scale, offset } = enc;
+  const n = registerCount(dataType);
+  const raw = n === 4 ? wideReader(enc) : narrowReader(enc, n);
+  if (dataType === 'bool')
+    return (registers, at = 0) => {
+      const word = raw(registers, at);
+      const bit = checkBit(enc);
+      return bit === undefined ? (word !== 0 ? 1 : 0) : (word >>> bit) & 1;
+    };
   // Skipping a zero offset keeps -0.0 (a legal float pattern) round-tripping: -0 + 0 is +0.
-  return enc.offset === 0 ? r : r + enc.offset;
+  if (offset === 0) return (registers, at = 0) => raw(registers, at) * scale;
+  return (registers, at = 0) => raw(registers, at) * scale + offset;
 }
 
-function raw(view: DataView, dataType: ModbusDataType): number {
-  switch (dataType) {
-    case 'int16':
-      return view.getInt16(0);
-    case 'uint16':
-      return view.getUint16(0);
-    case 'int32':
-      return view.getInt32(0);
-    case 'uint32':
-      return view.getUint32(0);
-    case 'float32':
-      return view.getFloat32(0);
-    case 'int64':
-      return Number(view.getBigInt64(0));
-    case 'uint64':
-      return Number(view.getBigUint64(0));
-    case 'float64':
-      return view.getFloat64(0);
-    case 'bool':
-      return view.getUint16(0) !== 0 ? 1 : 0;
+type Reader = (registers: readonly number[], at: number) => number;
+
+/** The registers at `at`, checked: too few, or one that is not an unsigned 16-bit value, is a ModbusCodecError. */
+function need(registers: readonly number[], at: number, n: number, dataType: ModbusDataType): void {
+  if (registers.length - at < n)
+    throw new ModbusCodecError(
+      `${dataType} needs ${n} register(s), got ${Math.max(0, registers.length - at)}`,
+      dataType,
+    );
+  for (let i = 0; i < n; i++) {
+    const r = registers[at + i];
+    // (r & 0xffff) === r holds exactly for the integers 0..65535 (NaN, fractions, negatives and larger fail).
+    if ((r & 0xffff) !== r) checkRegister(r, dataType);
   }
+}
+
+/** One- and two-register types in plain integer arithmetic: the value's 32 bits are hi << 16 | lo. */
+function narrowReader(enc: Encoding, n: number): Reader {
+  const { dataType } = enc;
+  const swapBytes = enc.byteOrder === 'little';
+  const word = (r: number): number => (swapBytes ? swap16(r) : r);
+  if (n === 1) {
+    const signed = dataType === 'int16';
+    return (registers, at) => {
+      need(registers, at, 1, dataType);
+      const w = word(registers[at]);
+      return signed ? (w << 16) >> 16 : w;
+    };
+  }
+  // Two registers: the most significant word is the first on the wire, or the second when wordOrder is 'little'.
+  const hiAt = enc.wordOrder === 'little' ? 1 : 0;
+  const loAt = 1 - hiAt;
+  return (registers, at) => {
+    need(registers, at, 2, dataType);
+    const bits = (word(registers[at + hiAt]) << 16) | word(registers[at + loAt]);
+    if (dataType === 'int32') return bits;
+    if (dataType === 'uint32') return bits >>> 0;
+    scratch.setInt32(0, bits);
+    return scratch.getFloat32(0);
+  };
+}
+
+/** Four-register types: the words are laid into the scratch buffer in logical order, then read as one value. */
+function wideReader(enc: Encoding): Reader {
+  const { dataType } = enc;
+  const swapBytes = enc.byteOrder === 'little';
+  const reverse = enc.wordOrder === 'little';
+  const read = WIDE[dataType]!;
+  return (registers, at) => {
+    need(registers, at, 4, dataType);
+    for (let i = 0; i < 4; i++) {
+      const r = registers[at + i];
+      // Logical word i (most significant first) is wire register i, or 3-i when wordOrder is 'little'.
+      scratch.setUint16(2 * (reverse ? 3 - i : i), swapBytes ? swap16(r) : r);
+    }
+    return read(scratch);
+  };
+}
+
+/** Registers -> engineering value; see compileDecoder, which a caller decoding many values should use. */
+export function decodeRegisters(registers: readonly number[], enc: Encoding): number {
+  return compileDecoder(enc)(registers, 0);
 }
 
 /**

@@ -4,12 +4,14 @@
  */
 export {
   decodeBit,
+  compileDecoder,
   decodeRegisters,
   encodeBit,
   encodeRegisters,
   ModbusCodecError,
   registerCount,
   type Encoding,
+  type RegisterDecoder,
 } from './codec.js';
 export {
   limitFor,

@@ -91,7 +91,9 @@ describe('devices', () => {
   });
 
   it('a BACnet endpoint may allow a few requests in flight, within 1..16', () => {
-    const ok = bacnetDevice('v', 1001, { bacnet: { address: '127.0.0.1:47811', deviceInstance: 1001, maxInFlight: 4 } });
+    const ok = bacnetDevice('v', 1001, {
+      bacnet: { address: '127.0.0.1:47811', deviceInstance: 1001, maxInFlight: 4 },
+    });
     expect(issuesOf(site([ok]))).toEqual([]);
     const tooMany = bacnetDevice('v', 1001, {
       bacnet: { address: '127.0.0.1:47811', deviceInstance: 1001, maxInFlight: 17 },

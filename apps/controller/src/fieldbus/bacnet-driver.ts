@@ -33,14 +33,14 @@ import type {
   WriteRequest,
 } from '#libs/fieldbus';
 import { readBatched } from '#libs/bacnet';
-import type { LearnedEvent } from '#libs/bacnet';
+import type { LearnedEvent, ReadItem } from '#libs/bacnet';
 import type { PointDef } from '#libs/profiles';
 import { BacnetCommands } from './bacnet-commands.js';
 import { BacnetCov } from './bacnet-cov.js';
 import { toFieldbusError } from './bacnet-errors.js';
 import { BacnetLinks } from './bacnet-link.js';
 import type { BacnetPort } from './bacnet-link.js';
-import { objectOf, toEngineering } from './bacnet-points.js';
+import { objectOf, presentValueSize, toEngineering } from './bacnet-points.js';
 import { bacnetSelfTest } from './bacnet-self-test.js';
 
 export interface BacnetDriverOptions {
@@ -61,6 +61,16 @@ export interface BacnetDriverOptions {
   onLearn?: (deviceId: string, what: string) => void;
 }
 
+/** What reading a points array takes: its items, the point each item reads, and the points that cannot be read. */
+interface ReadPlan {
+  /** The points it was made for, to notice an array edited in place. */
+  points: readonly PointDef[];
+  items: ReadItem[];
+  pointOf: number[];
+  /** Sparse: an error outcome at the index of each point without a BACnet object. */
+  unknown: PointReadOutcome[];
+}
+
 function defaultBreaker(device: DeviceContext): BreakerOptions {
   const interval = device.site.pollIntervalMs;
   return { baseMs: interval, maxMs: Math.max(interval, Math.min(30000, 4 * interval)) };
@@ -74,6 +84,8 @@ export class BacnetDriver implements FieldbusDriver {
   private readonly links: BacnetLinks;
   private readonly commands: BacnetCommands;
   private readonly cov: BacnetCov;
+  /** Read items per polled points array (weakly held: a reloaded profile's old arrays go with it). */
+  private readonly plans = new WeakMap<readonly PointDef[], ReadPlan>();
 
   constructor(
     private readonly client: BacnetPort,
@@ -124,41 +136,66 @@ export class BacnetDriver implements FieldbusDriver {
     await this.start();
     const link = this.links.get(device);
     const kind = options.kind ?? 'poll';
-    const unknown: PointReadOutcome[] = [];
-    const items = points.flatMap((p) => {
-      try {
-        return [{ key: p.id, object: objectOf(p), property: 'present-value' }];
-      } catch (err) {
-        unknown.push({ pointId: p.id, error: toFieldbusError(err).info });
-        return [];
-      }
-    });
+    const plan = this.readPlan(points);
     let outcomes;
     try {
-      outcomes = await readBatched(this.client, this.links.address(link), items, link.caps, {
+      outcomes = await readBatched(this.client, this.links.address(link), plan.items, link.caps, {
         parallel: link.maxInFlight,
         send: (run, o) => this.links.request(link, kind, () => run(), o),
       });
     } catch (err) {
       throw toFieldbusError(err);
     }
-    const byId = new Map(points.map((p) => [p.id, p]));
-    const read = outcomes.map((o): PointReadOutcome => {
-      if (o.error) return { pointId: o.key, error: toFieldbusError(o.error).info };
+    const result = plan.unknown.slice();
+    // readBatched answers in the order of the items; item j is point plan.pointOf[j].
+    for (let j = 0; j < outcomes.length; j++) {
+      const o = outcomes[j];
+      const i = plan.pointOf[j];
+      const p = points[i];
+      if (o.error) result[i] = { pointId: p.id, error: toFieldbusError(o.error).info };
+      else
+        try {
+          const value = toEngineering(p, o.value ?? null);
+          result[i] =
+            value === null
+              ? { pointId: p.id, error: { code: 'bad-response', message: `${p.id}: present-value is NULL` } }
+              : { pointId: p.id, value };
+        } catch (err) {
+          result[i] = { pointId: p.id, error: toFieldbusError(err).info };
+        }
+    }
+    return result;
+  }
+
+  /**
+   * The read items of `points`, made once per points array and reused while
+   * it is the same one (a scan passes the profile's own array every time;
+   * profiles are not edited in place). Points without a BACnet object get
+   * their error here, once.
+   */
+  private readPlan(points: readonly PointDef[]): ReadPlan {
+    let plan = this.plans.get(points);
+    if (plan && plan.points.length === points.length && plan.points.every((p, i) => p === points[i]))
+      return plan;
+    const items: ReadItem[] = [];
+    const pointOf: number[] = [];
+    const unknown: PointReadOutcome[] = new Array<PointReadOutcome>(points.length);
+    points.forEach((p, i) => {
       try {
-        const value = toEngineering(byId.get(o.key)!, o.value ?? null);
-        if (value === null)
-          return {
-            pointId: o.key,
-            error: { code: 'bad-response', message: `${o.key}: present-value is NULL` },
-          };
-        return { pointId: o.key, value };
+        items.push({
+          key: p.id,
+          object: objectOf(p),
+          property: 'present-value',
+          valueSize: presentValueSize(p),
+        });
+        pointOf.push(i);
       } catch (err) {
-        return { pointId: o.key, error: toFieldbusError(err).info };
+        unknown[i] = { pointId: p.id, error: toFieldbusError(err).info };
       }
     });
-    const all = new Map([...read, ...unknown].map((o) => [o.pointId, o]));
-    return points.map((p) => all.get(p.id)!);
+    plan = { points: points.slice(), items, pointOf, unknown };
+    this.plans.set(points, plan);
+    return plan;
   }
 
   async write(device: DeviceContext, req: WriteRequest): Promise<void> {

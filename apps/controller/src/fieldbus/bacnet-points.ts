@@ -14,6 +14,32 @@ export function objectOf(p: PointDef): ObjectRef {
   return { type: p.bacnet.objectType, instance: p.bacnet.instance };
 }
 
+/**
+ * Octets of the point's present-value as an application-tagged value
+ * (§20.2): what an RPM answer will carry for it, so batches are packed to what
+ * the device will really send. REAL is tag + 4; an ENUMERATED binary state
+ * tag + 1; an Unsigned multi-state value tag + the octets of its largest state
+ * (§20.2.4, shortest form); anything else at most tag + 4.
+ */
+export function presentValueSize(p: PointDef): number {
+  switch (p.dataType) {
+    case 'real':
+      return 5;
+    case 'boolean':
+      return 1;
+    case 'enumerated':
+      return p.kind === 'binary' ? 2 : 5;
+    case 'unsigned': {
+      const states = p.states ? Object.keys(p.states).map(Number) : [];
+      if (p.kind !== 'multistate' || states.length === 0) return 5;
+      const top = Math.max(...states);
+      return top < 0x100 ? 2 : top < 0x10000 ? 3 : 5;
+    }
+    default:
+      return 5;
+  }
+}
+
 /** Outputs always have a priority array (§19.2); values only when the profile says so; inputs never. */
 export function isCommandable(p: PointDef): boolean {
   const b = p.bacnet;

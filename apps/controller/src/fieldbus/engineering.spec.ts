@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
 import type { PointDef } from '#libs/profiles';
-import { tidy } from './engineering.js';
+import { tidy, toSevenDigits } from './engineering.js';
 
 const point = (p: Partial<PointDef>): PointDef => ({
   id: 'p',
@@ -27,5 +28,39 @@ describe('tidy', () => {
   it('leaves plain integers and float64 alone', () => {
     expect(tidy(12345, point({ dataType: 'uint16' }))).toBe(12345);
     expect(tidy(0.1 + 0.2, point({ dataType: 'float64' }))).toBe(0.1 + 0.2);
+  });
+});
+
+describe('toSevenDigits (the float32 rounding without a string round trip)', () => {
+  const reference = (v: number): number => Number(v.toPrecision(7));
+
+  it('equals Number(v.toPrecision(7)) for every float32, however large or small', () => {
+    fc.assert(
+      fc.property(fc.float(), (v) => expect(toSevenDigits(v)).toBe(reference(v))),
+      { numRuns: 20000 },
+    );
+  });
+
+  it('equals it for doubles too, and for scaled and offset float32 values', () => {
+    fc.assert(
+      fc.property(fc.double(), (v) => expect(toSevenDigits(v)).toBe(reference(v))),
+      { numRuns: 20000 },
+    );
+    fc.assert(
+      fc.property(fc.float({ noNaN: true }), fc.constantFrom(0.1, 0.01, 3, 1e-3), (v, k) =>
+        expect(toSevenDigits(v * k + 0.5)).toBe(reference(v * k + 0.5)),
+      ),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('handles ties, powers of ten and the edges the shortcut leaves to toPrecision', () => {
+    for (const v of [
+      1.0000005, 2.5e-7, 9999999.5, 99999995, 1e21, 1e22, 1e-16, 123456.75, -0, 0, -1.25e-40,
+      3.4028234663852886e38,
+    ])
+      expect(Object.is(toSevenDigits(v), reference(v))).toBe(true);
+    expect(toSevenDigits(Number.NaN)).toBeNaN();
+    expect(toSevenDigits(-Infinity)).toBe(-Infinity);
   });
 });

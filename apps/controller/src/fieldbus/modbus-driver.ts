@@ -37,7 +37,8 @@ import type { PointDef } from '#libs/profiles';
 import { classifyReadFailure, isTransient, toFieldbusError } from './modbus-errors.js';
 import { busKey, ModbusLine, openModbusLink } from './modbus-line.js';
 import type { LinkOpener, ModbusLink } from './modbus-line.js';
-import { decodePoint, limitsOf, planItem } from './modbus-points.js';
+import { limitsOf } from './modbus-points.js';
+import { ScanPlan } from './modbus-scan-plan.js';
 import { modbusSelfTest } from './modbus-self-test.js';
 import { writePoint } from './modbus-write.js';
 
@@ -61,8 +62,13 @@ interface DeviceRuntime {
   timeoutMs: number;
   retries: number;
   delayMs: number;
+  /** Per-request settings, made once: the link's timeout, and the scheduler's backstop beyond all attempts. */
+  linkOptions: { timeoutMs: number };
+  submitOptions: { timeoutMs: number };
   line: ModbusLine;
   planner: AdaptivePlanner;
+  /** Item, address and decoder of every polled point, kept while the polled points stay the same. */
+  scan?: ScanPlan;
 }
 
 export function defaultBreaker(device: DeviceContext): BreakerOptions {
@@ -101,29 +107,35 @@ export class ModbusDriver implements FieldbusDriver {
     options: ReadOptions = {},
   ): Promise<PointReadOutcome[]> {
     const d = this.runtime(device);
-    const { profile } = device;
-    const byId = new Map(points.map((p) => [p.id, p]));
+    if (!d.scan?.fits(device.profile, points)) d.scan = new ScanPlan(device.profile, points);
+    const scan = d.scan;
+    const kind = options.kind ?? 'poll';
     const result = await readAdaptively(
       d.planner,
-      points.map((p) => planItem(profile, p)),
-      (req) => this.request(d, options.kind ?? 'poll', (link) => readRequest(link, d, req)),
+      scan.items,
+      (req) => this.request(d, kind, (link) => readRequest(link, d, req)),
       classifyReadFailure,
     );
-    const outcomes = new Map<string, PointReadOutcome>();
-    for (const { request, data } of result.reads)
-      for (const item of request.items) {
-        const p = byId.get(item.key)!;
+    const plan = d.planner.plan(scan.items);
+    const outcomes = new Array<PointReadOutcome>(points.length);
+    for (const { request, data } of result.reads) {
+      const { indices, offsets } = scan.layout(request, plan);
+      for (let j = 0; j < indices.length; j++) {
+        const i = indices[j];
+        const pointId = points[i].id;
         try {
-          outcomes.set(p.id, { pointId: p.id, value: decodePoint(profile, p, request, data) });
+          outcomes[i] = { pointId, value: scan.decoders[i](data, offsets[j]) };
         } catch (err) {
-          const e = toFieldbusError(err);
-          outcomes.set(p.id, { pointId: p.id, error: { code: 'bad-response', message: e.message } });
+          outcomes[i] = { pointId, error: { code: 'bad-response', message: toFieldbusError(err).message } };
         }
       }
-    for (const { request, error } of result.refused)
-      for (const item of request.items)
-        outcomes.set(item.key, { pointId: item.key, error: toFieldbusError(error).info });
-    return points.map((p) => outcomes.get(p.id)!);
+    }
+    for (const { request, error } of result.refused) {
+      const info = toFieldbusError(error).info;
+      for (const i of scan.layout(request, plan).indices)
+        outcomes[i] = { pointId: points[i].id, error: info };
+    }
+    return outcomes;
   }
 
   async write(device: DeviceContext, req: WriteRequest): Promise<void> {
@@ -175,7 +187,6 @@ export class ModbusDriver implements FieldbusDriver {
 
   /** One scheduled request: retried within its slot on transient failures, named on failure. */
   private request<T>(d: DeviceRuntime, kind: RequestKind, op: (link: ModbusLink) => Promise<T>): Promise<T> {
-    const backstop = (d.timeoutMs + BACKSTOP_SLACK_MS) * (d.retries + 1) + d.delayMs * d.retries;
     return d.line.scheduler.submit(
       kind,
       d.key,
@@ -190,7 +201,7 @@ export class ModbusDriver implements FieldbusDriver {
           }
         }
       },
-      { timeoutMs: backstop },
+      d.submitOptions,
     );
   }
 
@@ -210,12 +221,16 @@ export class ModbusDriver implements FieldbusDriver {
       line = new ModbusLine(ep, this.buses, this.open, timeoutMs);
       this.lines.set(busKey(ep), line);
     }
+    const retries = quirks.retries ?? 0;
+    const delayMs = quirks.interRequestDelayMs ?? 0;
     const d: DeviceRuntime = {
       key: device.site.id,
       unitId: ep.unitId,
       timeoutMs,
-      retries: quirks.retries ?? 0,
-      delayMs: quirks.interRequestDelayMs ?? 0,
+      retries,
+      delayMs,
+      linkOptions: { timeoutMs },
+      submitOptions: { timeoutMs: (timeoutMs + BACKSTOP_SLACK_MS) * (retries + 1) + delayMs * retries },
       line,
       planner: new AdaptivePlanner(limitsOf(device.profile)),
     };
@@ -228,13 +243,8 @@ export class ModbusDriver implements FieldbusDriver {
   }
 }
 
-async function readRequest(
-  link: ModbusLink,
-  d: DeviceRuntime,
-  req: PlannedRead,
-): Promise<number[] | boolean[]> {
-  const options = { timeoutMs: d.timeoutMs };
+function readRequest(link: ModbusLink, d: DeviceRuntime, req: PlannedRead): Promise<number[] | boolean[]> {
   if (req.table === 1 || req.table === 2)
-    return link.readBits(d.unitId, req.table, req.address, req.count, options);
-  return link.readRegisters(d.unitId, req.table, req.address, req.count, options);
+    return link.readBits(d.unitId, req.table, req.address, req.count, d.linkOptions);
+  return link.readRegisters(d.unitId, req.table, req.address, req.count, d.linkOptions);
 }

@@ -87,8 +87,13 @@ export class ModbusLine {
   }
 
   /** Runs `op` on a free connection; the scheduler guarantees there are never more requests than connections allowed. */
-  async withLink<T>(op: (link: ModbusLink) => Promise<T>): Promise<T> {
-    const link = await this.acquire();
+  withLink<T>(op: (link: ModbusLink) => Promise<T>): Promise<T> {
+    // Usually a connection is idle: take it without an extra await (every scheduled request comes through here).
+    const free = this.idle.pop();
+    return free ? this.runOn(free, op) : this.acquire().then((link) => this.runOn(link, op));
+  }
+
+  private async runOn<T>(link: ModbusLink, op: (link: ModbusLink) => Promise<T>): Promise<T> {
     try {
       return await op(link);
     } finally {
@@ -106,8 +111,6 @@ export class ModbusLine {
   }
 
   private async acquire(): Promise<ModbusLink> {
-    const free = this.idle.pop();
-    if (free) return free;
     const link = await this.open(this.endpoint, this.connectTimeoutMs);
     if (this.closed) {
       await link.close();

@@ -1,13 +1,12 @@
 /**
  * A profile's Modbus points as the planner and the codecs need them: plan
- * items with PDU addresses, the device's limits, and decoding a point out of
- * the registers or bits of the request that read it (MODBUS 1.1b3 §4.3, §6.1–6.4).
+ * items with PDU addresses, the device's limits and each point's encoding
+ * (MODBUS 1.1b3 §4.3, §6.1–6.4); modbus-scan-plan.ts decodes with them.
  */
-import { decodeRegisters, registerCount } from '#libs/modbus';
-import type { Encoding, PlanItem, PlanLimits, PlannedRead } from '#libs/modbus';
+import { registerCount } from '#libs/modbus';
+import type { Encoding, PlanItem, PlanLimits } from '#libs/modbus';
 import { effectiveEncoding, pduAddress } from '#libs/profiles';
 import type { ModbusDataType, PointDef, Profile } from '#libs/profiles';
-import { tidy } from './engineering.js';
 
 /** MODBUS 1.1b3 §6.1–6.4 maxima; profiles may set less. */
 export const DEFAULT_MAX_REGISTERS = 125;
@@ -36,20 +35,4 @@ export function limitsOf(profile: Profile): PlanLimits {
 
 export function encodingOf(profile: Profile, p: PointDef): Encoding {
   return { dataType: p.dataType as ModbusDataType, ...effectiveEncoding(profile, p), bit: p.modbus!.bit };
-}
-
-/** The point's engineering value out of the data its request returned. */
-export function decodePoint(
-  profile: Profile,
-  p: PointDef,
-  request: PlannedRead,
-  data: readonly number[] | readonly boolean[],
-): number {
-  const offset = pduAddress(profile, p) - request.address;
-  if (isBitTable(p)) return (data as readonly boolean[])[offset] ? 1 : 0;
-  const words = (data as readonly number[]).slice(
-    offset,
-    offset + registerCount(p.dataType as ModbusDataType),
-  );
-  return tidy(decodeRegisters(words, encodingOf(profile, p)), p);
 }
