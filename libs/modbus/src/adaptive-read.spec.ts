@@ -236,3 +236,21 @@ describe('readAdaptively', () => {
     );
   });
 });
+
+describe('AdaptivePlanner cache', () => {
+  // Regression: a scan and a write's read-back raced, and a later scan with a fresh but equal items array
+  // got the plan made for the earlier array, whose requests held the other array's items.
+  it("never hands out a plan whose requests hold another array's items", () => {
+    const planner = new AdaptivePlanner({ maxRegisters: 125, maxBits: 2000, maxGap: 8 });
+    const make = (): PlanItem[] => [
+      { key: 'a', table: 3, address: 0, count: 2 },
+      { key: 'b', table: 3, address: 4, count: 1 },
+    ];
+    const first = make();
+    const second = make();
+    planner.plan(first);
+    const plan = planner.plan(second);
+    for (const request of plan) for (const item of request.items) expect(second).toContain(item);
+    expect(planner.plan(second)).toBe(plan);
+  });
+});

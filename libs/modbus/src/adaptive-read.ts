@@ -37,20 +37,19 @@ export interface AdaptiveReadResult<T> {
 /** One device's planner: its limits plus the barriers learned from its refusals. */
 export class AdaptivePlanner {
   private readonly walls = new Map<ModbusTable, number[]>();
-  private cache: { items: readonly PlanItem[]; key: string; plan: PlannedRead[] } | undefined;
+  private cache: { items: readonly PlanItem[]; plan: PlannedRead[] } | undefined;
 
   constructor(readonly limits: PlanLimits) {}
 
   /**
-   * The plan for `items`, the same array object while neither the items nor
-   * the barriers change. A caller polling the same item array every scan (items
-   * are not edited in place) is answered without even comparing the items.
+   * The plan for `items`, the same array object while neither the items array
+   * nor the barriers change. A plan is only reused for the very array it was
+   * made from: its requests hold that array's items, and callers map results
+   * back through them (two callers with equal but distinct arrays, such as a
+   * scan and a write's read-back, must never share one).
    */
   plan(items: readonly PlanItem[]): PlannedRead[] {
-    if (this.cache?.items === items) return this.cache.plan;
-    const key = items.map((i) => `${i.key}\u0000${i.table}\u0000${i.address}\u0000${i.count}`).join('\u0001');
-    if (this.cache?.key !== key) this.cache = { items, key, plan: planReads(items, this.limits, this.walls) };
-    else this.cache.items = items;
+    if (this.cache?.items !== items) this.cache = { items, plan: planReads(items, this.limits, this.walls) };
     return this.cache.plan;
   }
 
