@@ -7,6 +7,7 @@ import type { LoadedSite, SiteDevice } from '#libs/profiles';
 import type { SimDeviceState } from '#libs/contracts';
 import { BacnetSimDevice } from './devices/bacnet-sim-device.js';
 import { ModbusSimDevice } from './devices/modbus-sim-device.js';
+import { splitHostPort } from './devices/sim-device.js';
 import type { SimDevice } from './devices/sim-device.js';
 import { BuildingModel } from './physics/building-model.js';
 import { ControlApi } from './control/control-api.js';
@@ -105,9 +106,4 @@ function createDevice(d: SiteDevice, site: LoadedSite): SimDevice {
     case 'bacnet':
       return new BacnetSimDevice(d, profile);
   }
-}
-
-function splitHostPort(address: string): [string, number] {
-  const i = address.lastIndexOf(':');
-  return [address.slice(0, i), Number(address.slice(i + 1))];
 }

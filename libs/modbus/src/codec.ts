@@ -15,6 +15,7 @@
  *
  * engineering = raw * scale + offset; raw = (engineering - offset) / scale.
  */
+import { isModbusDataType, modbusRegisterCount } from '#libs/profiles';
 import type { ByteOrder, ModbusDataType } from '#libs/profiles';
 
 export interface Encoding {
@@ -39,23 +40,12 @@ export class ModbusCodecError extends Error {
   }
 }
 
-const REGISTERS: Record<ModbusDataType, number> = {
-  bool: 1,
-  int16: 1,
-  uint16: 1,
-  int32: 2,
-  uint32: 2,
-  float32: 2,
-  int64: 4,
-  uint64: 4,
-  float64: 4,
-};
-
 /** Registers (or, for coils and discrete inputs, bits) one value of this type occupies. */
 export function registerCount(dataType: ModbusDataType): number {
-  const n = REGISTERS[dataType];
-  if (n === undefined) throw new ModbusCodecError(`unknown Modbus data type "${String(dataType)}"`, dataType);
-  return n;
+  // The table lives with the profile types (libs/profiles encoding.ts), so validation and decoding agree.
+  if (!isModbusDataType(dataType))
+    throw new ModbusCodecError(`unknown Modbus data type "${String(dataType)}"`, dataType);
+  return modbusRegisterCount(dataType);
 }
 
 const INT_RANGES: Partial<Record<ModbusDataType, readonly [bigint, bigint]>> = {

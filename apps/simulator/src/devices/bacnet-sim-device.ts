@@ -9,7 +9,7 @@ import { BacnetDevice } from '#libs/bacnet';
 import type { DeviceObjectDef, ObjectRef } from '#libs/bacnet';
 import type { PointDef, Profile, SiteDevice } from '#libs/profiles';
 import type { SimDeviceState, SimFaults } from '#libs/contracts';
-import { FaultState, initialValue } from './sim-device.js';
+import { FaultState, initialValue, splitHostPort } from './sim-device.js';
 import type { SimDevice } from './sim-device.js';
 
 export class BacnetSimDevice implements SimDevice {
@@ -32,7 +32,7 @@ export class BacnetSimDevice implements SimDevice {
     this.id = site.id;
     const ep = site.bacnet;
     if (!ep) throw new Error(`device "${site.id}" has no bacnet endpoint`);
-    const [host, port] = splitAddress(ep.address);
+    const [host, port] = splitHostPort(ep.address);
     this.host = host;
     this.port = port;
     const objects: DeviceObjectDef[] = profile.points.map((p) => {
@@ -143,9 +143,4 @@ function isCommandable(p: PointDef): boolean {
 function stateTexts(states: Record<string, string>): string[] {
   const n = Math.max(...Object.keys(states).map(Number));
   return Array.from({ length: n }, (_, i) => states[String(i + 1)] ?? `state ${i + 1}`);
-}
-
-export function splitAddress(address: string): [string, number] {
-  const i = address.lastIndexOf(':');
-  return [address.slice(0, i), Number(address.slice(i + 1))];
 }
