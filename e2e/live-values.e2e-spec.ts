@@ -74,8 +74,16 @@ describe('controller scanning the simulated demo building', () => {
         `${v.id} comm-fail`,
       );
       const elapsed = Date.now() - t0;
-      const others = (await points()).filter((p) => p.deviceId !== v.id);
+      const all = await points();
+      const others = all.filter((p) => p.deviceId !== v.id);
       expect(others.every((p) => p.quality === 'good')).toBe(true);
+      expect(others.every((p) => p.error === undefined)).toBe(true);
+      // The API says why: a named cause on every failed point (a silent or garbling device times out; once its
+      // breaker is open, polls are refused without touching the bus).
+      const causes = new Set(all.filter((p) => p.deviceId === v.id).map((p) => p.error?.code));
+      expect([...causes].every((c) => c === 'timeout' || c === 'breaker-open' || c === 'bad-response')).toBe(
+        true,
+      );
       // Wait several more polls: still exactly one comm-fail line for the device.
       await new Promise((r) => setTimeout(r, 4 * POLL_MS));
       const lines = b.logLines.filter((l) => l.device === v.id && String(l.msg).includes('comm-fail'));

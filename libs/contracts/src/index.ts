@@ -20,6 +20,8 @@ export interface PointDto {
   quality: PointQuality;
   /** ISO 8601 time of the last successful read, or null before the first. */
   updatedAt: string | null;
+  /** Why a comm-fail point failed: a stable code (timeout, modbus-exception:illegal-data-address, bacnet-error:object/unknown-object, ...) and a message. */
+  error?: { code: string; message: string };
   writable: boolean;
 }
 

@@ -124,6 +124,9 @@ export class LiveValues {
       value: v.value,
       ...(stateText !== undefined ? { stateText } : {}),
       quality: this.effectiveQuality(v),
+      ...(v.quality === 'comm-fail' && v.error
+        ? { error: { code: v.error.code, message: v.error.message } }
+        : {}),
       updatedAt: v.updatedAt === null ? null : new Date(v.updatedAt).toISOString(),
       writable: v.point.access === 'write',
     };
