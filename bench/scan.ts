@@ -207,11 +207,23 @@ function check(label: string, value: number, op: '<=' | '>=', target: number): b
   return ok;
 }
 
+/** A run that stalls must say where and fail, not hang CI or a terminal (one tuning run once stopped in the BACnet part). */
+const WATCHDOG_MS = 180_000;
+let section = 'starting the peers';
+
 async function main(): Promise<void> {
+  const watchdog = setTimeout(() => {
+    console.error(`bench:scan: no result after ${WATCHDOG_MS / 1000} s, stalled while ${section}`);
+    process.exit(1);
+  }, WATCHDOG_MS);
+  watchdog.unref();
   const { peers, stop } = await startPeers();
   try {
+    section = 'scanning Modbus';
     const m = await benchModbus(peers);
+    section = 'scanning BACnet';
     const b = await benchBacnet(peers);
+    section = 'reporting';
     console.log('\nRatios');
     const results = [
       check('Modbus requests / minimum', m.requests / m.minRequests, '<=', 1.1),
