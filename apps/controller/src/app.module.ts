@@ -9,6 +9,7 @@ import { CONFIG, LOGGER, SITE } from './common/tokens.js';
 import type { ControllerConfig } from './config/controller-config.js';
 import { CommandsModule } from './commands/commands.module.js';
 import { dataSourceOptions } from './database/data-source.js';
+import { EventsModule } from './events/events.module.js';
 import { FieldbusModule } from './fieldbus/fieldbus.module.js';
 import { HealthModule } from './health/health.module.js';
 import { PointsModule } from './points/points.module.js';
@@ -29,6 +30,7 @@ export class AppModule {
       global: true,
       imports: [
         TypeOrmModule.forRoot(dataSourceOptions(deps.config.database)),
+        EventsModule,
         PointsModule,
         FieldbusModule,
         HealthModule,

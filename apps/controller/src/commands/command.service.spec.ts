@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from '@jest/globals';
+import { MemoryEventSink } from '../events/event-sink.js';
 import { pino } from 'pino';
 import { NotWritableError, OutOfSafeRangeError, SlotNotOwnedError } from '#libs/priority';
 import type { FieldbusDriver } from '#libs/fieldbus';
@@ -106,8 +107,9 @@ function harness(
   const log = pino({ level: 'silent' });
   const writes = new WriteService(site, drivers, clock, log, new LiveValues(site, clock));
   writes.policy = { retries: 0, backoff: { baseMs: 1, maxMs: 1 } };
-  const service = new CommandService(site, writes, store, clock, timers, log);
-  return { service, timers, bacnet, modbus, store };
+  const events = new MemoryEventSink(clock.now);
+  const service = new CommandService(site, writes, store, clock, timers, log, events);
+  return { service, timers, bacnet, modbus, store, events };
 }
 
 describe('CommandService', () => {
@@ -234,6 +236,10 @@ describe('CommandService', () => {
       { op: 'relinquish', point: 'damper', priority: 8 },
     ]);
     expect(h.bacnet.value('damper')).toBe(30);
+    expect(h.events.events.map((e) => [e.type, e.source, e.subject, e.data?.priority])).toEqual([
+      ['command', 'operator', 'vav.damper', 8],
+      ['expiry', 'operator', 'vav.damper', 8],
+    ]);
   });
 
   it('after a restart re-asserts every commanded output from the store, and expires what ended meanwhile', async () => {

@@ -49,6 +49,8 @@ import type { LoadedSite, PointDef } from '#libs/profiles';
 import { CLOCK } from '../common/clock.js';
 import type { Clock } from '../common/clock.js';
 import { LOGGER, SITE } from '../common/tokens.js';
+import { EVENT_SINK } from '../events/event-sink.js';
+import type { EventSink } from '../events/event-sink.js';
 import { WriteService } from '../writes/write.service.js';
 import { CommandWriteFailedError, UnknownPointError } from './command-errors.js';
 import { COMMAND_STORE } from './command-store.js';
@@ -108,6 +110,7 @@ export class CommandService implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(TIMERS) private readonly timers: Timers,
     @Inject(LOGGER) private readonly log: Logger,
+    @Inject(EVENT_SINK) private readonly events: EventSink,
   ) {
     for (const s of site.devices) {
       const profile = site.profiles[s.profile];
@@ -160,10 +163,20 @@ export class CommandService implements OnApplicationBootstrap, OnModuleDestroy {
       } else {
         await this.arbitrate(st, next, now, { force: false, background: false });
       }
-      this.log.info(
-        { point: pointId, priority: opts.priority, value: opts.value, source: opts.source },
-        `command ${pointId} = ${opts.value} at priority ${opts.priority} by ${opts.source}`,
-      );
+      const message = `command ${pointId} = ${opts.value} at priority ${opts.priority} by ${opts.source}`;
+      this.log.info({ point: pointId, priority: opts.priority, value: opts.value, source: opts.source }, message);
+      await this.events.record({
+        type: 'command',
+        source: opts.source,
+        subject: pointId,
+        message,
+        data: {
+          priority: opts.priority,
+          value: opts.value,
+          ...(opts.expiresAt !== undefined ? { expiresAt: new Date(opts.expiresAt).toISOString() } : {}),
+          ...(opts.leaseMs !== undefined ? { leaseMs: opts.leaseMs, leaseId: opts.leaseId } : {}),
+        },
+      });
       this.scheduleExpiry(st);
       return this.viewOf(st);
     });
@@ -183,7 +196,9 @@ export class CommandService implements OnApplicationBootstrap, OnModuleDestroy {
         } else {
           await this.arbitrate(st, next, now, { force: false, background: false });
         }
-        this.log.info({ point: pointId, priority, source }, `relinquish ${pointId} priority ${priority}`);
+        const message = `relinquish ${pointId} priority ${priority}`;
+        this.log.info({ point: pointId, priority, source }, message);
+        await this.events.record({ type: 'relinquish', source, subject: pointId, message, data: { priority } });
         this.scheduleExpiry(st);
       }
       return this.viewOf(st);
@@ -327,11 +342,20 @@ export class CommandService implements OnApplicationBootstrap, OnModuleDestroy {
   private async expireNow(st: PointState, opts: { reassert?: boolean } = {}): Promise<void> {
     const now = this.clock.now();
     const { array, expired } = expire(st.array, now);
-    for (const slot of expired)
+    for (const slot of expired) {
+      const message = `expired ${st.ref.key} priority ${slot.priority} (${slot.source})`;
       this.log.info(
         { point: st.ref.key, priority: slot.priority, source: slot.source, expiresAt: slot.expiresAt },
-        `expired ${st.ref.key} priority ${slot.priority} (${slot.source})`,
+        message,
       );
+      await this.events.record({
+        type: 'expiry',
+        source: slot.source,
+        subject: st.ref.key,
+        message,
+        data: { priority: slot.priority, value: slot.value, expiresAt: slot.expiresAt },
+      });
+    }
     if (st.ref.arbitration === 'device') {
       for (const slot of expired) await this.bestEffort(() => this.deviceRelinquish(st.ref, slot.priority));
       if (opts.reassert)
