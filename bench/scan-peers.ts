@@ -4,22 +4,39 @@
  * Modbus TCP servers (libs/modbus's own server, which answers without the ~1 ms
  * delay of modbus-serial's ServerTCP) and 20 BACnet/IP devices, all on
  * 127.0.0.1 at ports the OS picks. Prints one line `READY {json}` and runs
- * until killed.
+ * until killed, or until the bench that started it is gone.
+ *
+ * The BACnet devices answer a repeated read from their answer cache
+ * (libs/bacnet device-answers.ts): the library's server path costs several
+ * times what the client being measured does, and would otherwise set the pace
+ * of every contender (issue 3: "device servers fast enough not to hide the
+ * client's own cost"). Every contender reads through the same cache.
  */
 import { BacnetDevice } from '#libs/bacnet';
 import { ModbusTcpServer } from '#libs/modbus';
-import { BACNET_DEVICES, MODBUS_DEVICES, bacnetProfile } from './scan-workload.js';
+import {
+  BACNET_DEVICES,
+  MODBUS_DEVICES,
+  bacnetProfile,
+  modbusProfile,
+  modbusRegisterImage,
+} from './scan-workload.js';
 
 async function main(): Promise<void> {
   const modbus: Array<{ port: number }> = [];
   for (let d = 0; d < MODBUS_DEVICES; d++) {
-    // Every register holds a value derived from its address, so decoding can be checked.
+    // Every point holds its modbusValue(), so bench:scan can check what Bulwark decoded.
+    const image = modbusRegisterImage(modbusProfile(d));
     const server = new ModbusTcpServer({
       host: '127.0.0.1',
       port: 0,
       handler: (req) =>
         req.functionCode === 3 || req.functionCode === 4
-          ? { registers: Array.from({ length: req.quantity }, (_, i) => (req.address + i + d) & 0xffff) }
+          ? {
+              registers: Array.from(
+                image[req.functionCode].subarray(req.address, req.address + req.quantity),
+              ),
+            }
           : { exception: 1 },
     });
     modbus.push({ port: (await server.listen()).port });
@@ -49,6 +66,11 @@ async function main(): Promise<void> {
     bacnet.push({ port: (await device.start()).port, deviceInstance });
   }
   console.log(`READY ${JSON.stringify({ modbus, bacnet })}`);
+  // A bench that dies without killing us (its watchdog exits at once) leaves us to a new parent: then stop too.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) process.exit(0);
+  }, 1000).unref();
 }
 
 main().catch((err: unknown) => {

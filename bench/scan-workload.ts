@@ -5,6 +5,8 @@
  * BACnet devices with 100 objects each (2,000 present-values). Deterministic
  * (seeded), so every run scans the same maps.
  */
+import { encodeRegisters } from '#libs/modbus';
+import { effectiveEncoding, pduAddress } from '#libs/profiles';
 import type { DataType, ModbusDataType, PointDef, Profile } from '#libs/profiles';
 
 export const MODBUS_DEVICES = 20;
@@ -71,6 +73,32 @@ export function modbusProfile(device: number): Profile {
     },
     points,
   };
+}
+
+/**
+ * What the bench device reports for its `i`th Modbus point, as a building's
+ * devices do: temperatures to a tenth of a degree, small signed integers,
+ * growing counters. Decoding then costs what it costs in the field (a float32
+ * register pair that happens to hold 1e-38 is no sensor reading, and would
+ * send value tidying down its slow path for every point).
+ */
+export function modbusValue(point: PointDef, i: number): number {
+  if (point.dataType === 'float32') return 15 + (i % 150) / 10;
+  if (point.dataType === 'int16') return ((i * 37) % 1000) - 100;
+  return 100000 + i * 13;
+}
+
+/** A device's registers per table (3, 4): every point's value encoded as its profile says; holes read 0. */
+export function modbusRegisterImage(profile: Profile): Record<3 | 4, Uint16Array> {
+  const image = { 3: new Uint16Array(0x10000), 4: new Uint16Array(0x10000) };
+  profile.points.forEach((p, i) => {
+    const registers = encodeRegisters(modbusValue(p, i), {
+      dataType: p.dataType as ModbusDataType,
+      ...effectiveEncoding(profile, p),
+    });
+    image[p.modbus!.function as 3 | 4].set(registers, pduAddress(profile, p));
+  });
+  return image;
 }
 
 const BACNET_KINDS: Array<{

@@ -63,12 +63,16 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void stop(0));
   process.once('SIGTERM', () => void stop(0));
   const t0 = Date.now();
-  start('simulator', 'dist/apps/simulator/src/main.js', ['--site', site, '--control', '127.0.0.1:8070'], {});
+  // The air handler hosts Schedule and Calendar objects 1-2 for schedule import/export (README, Schedules).
+  const simArgs = ['--site', site, '--control', '127.0.0.1:8070', '--schedule-objects', 'ahu-1:2'];
+  start('simulator', 'dist/apps/simulator/src/main.js', simArgs, {});
   await new Promise((r) => setTimeout(r, 500));
   start('controller', 'dist/apps/controller/src/main.js', [], {
     BULWARK_SITE: site,
     BULWARK_DB: resolve(root, 'var/demo-controller.sqlite'),
     BULWARK_LOG_LEVEL: 'warn',
+    // A fake cloud link a person can pull: PUT /api/v1/mode/simulated-link (README, Fallback when the cloud goes).
+    BULWARK_LINK_DRIVER: 'manual',
   });
   const points = await waitForPoints(20000);
   if (stopping) return;
@@ -83,6 +87,8 @@ Bulwark demo is running (${good}/${points?.length ?? 0} points good after ${secs
 
   Try:  curl -X PUT -H 'content-type: application/json' -d '{"offline":true}' http://127.0.0.1:8070/devices/vav-1-01/faults
         then watch that VAV's points turn comm-fail in ${controllerUrl}/api/v1/points?deviceId=vav-1-01
+
+  Cloud link (fake):  ${controllerUrl}/api/v1/mode   (pull it: PUT /api/v1/mode/simulated-link {"reachable":false})
 
 Press Ctrl-C to stop.`);
 }

@@ -7,12 +7,19 @@ import { CLOCK } from './common/clock.js';
 import type { Clock } from './common/clock.js';
 import { CONFIG, LOGGER, SITE } from './common/tokens.js';
 import type { ControllerConfig } from './config/controller-config.js';
+import { AlarmsModule } from './alarms/alarms.module.js';
 import { CommandsModule } from './commands/commands.module.js';
+import { ConfigurationModule } from './configuration/configuration.module.js';
 import { dataSourceOptions } from './database/data-source.js';
 import { EventsModule } from './events/events.module.js';
 import { FieldbusModule } from './fieldbus/fieldbus.module.js';
 import { HealthModule } from './health/health.module.js';
+import { InterlocksModule } from './interlocks/interlocks.module.js';
+import { LinkModule } from './link/link.module.js';
+import { ScheduleRunnerModule } from './schedules/schedule-runner.module.js';
 import { PointsModule } from './points/points.module.js';
+import { SchedulesModule } from './schedules/schedules.module.js';
+import { BacnetSchedulesModule } from './schedules/bacnet-schedules.module.js';
 
 export interface AppDeps {
   config: ControllerConfig;
@@ -35,6 +42,13 @@ export class AppModule {
         FieldbusModule,
         HealthModule,
         CommandsModule,
+        ConfigurationModule,
+        SchedulesModule,
+        BacnetSchedulesModule,
+        AlarmsModule,
+        InterlocksModule,
+        LinkModule,
+        ScheduleRunnerModule,
       ],
       providers: [
         { provide: CONFIG, useValue: deps.config },

@@ -27,6 +27,15 @@ describe('simulator command line', () => {
     expect(cli.faults.get('vav-2')).toEqual({ stuck: { zone_temp: 35.5 }, outOfRange: ['discharge_temp'] });
   });
 
+  it('gives BACnet devices Schedule and Calendar objects on request', () => {
+    const cli = parseCli(['--schedule-objects', 'ahu-1:2', '--schedule-objects', 'vav-1-01:1'], {});
+    expect([...cli.scheduleObjects]).toEqual([
+      ['ahu-1', 2],
+      ['vav-1-01', 1],
+    ]);
+    expect(parseCli([], {}).scheduleObjects.size).toBe(0);
+  });
+
   it('turns the control API off on request', () => {
     expect(parseCli(['--control', 'off'], {}).control).toBeNull();
   });
@@ -36,6 +45,8 @@ describe('simulator command line', () => {
     [['--slow', 'meter:fast'], /--slow: "fast" is not a number/],
     [['--stuck', 'vav.zone=warm'], /--stuck: "warm" is not a number/],
     [['--frobnicate'], /Unknown option '--frobnicate'/],
+    [['--schedule-objects', 'ahu-1'], /--schedule-objects: expected DEVICE:COUNT/],
+    [['--schedule-objects', 'ahu-1:0'], /--schedule-objects: COUNT must be a whole number 1..64, got "0"/],
   ])('rejects %j naming the flag', (args, message) => {
     expect(() => parseCli(args, {})).toThrow(CliError);
     expect(() => parseCli(args, {})).toThrow(message);

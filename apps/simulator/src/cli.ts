@@ -12,13 +12,16 @@ export interface SimulatorCli {
   control: { host: string; port: number } | null;
   timeScale: number;
   faults: Map<string, SimFaults>;
+  /** BACnet devices hosting Schedule and Calendar objects 1..count, by device id. */
+  scheduleObjects: Map<string, number>;
 }
 
 export class CliError extends Error {}
 
 export const USAGE = `usage: simulator [--site FILE] [--profiles DIR] [--control HOST:PORT|off] [--time-scale N]
                  [--offline DEVICE]... [--slow DEVICE:MS]... [--exception DEVICE:CODE]... [--garbage DEVICE]...
-                 [--stuck DEVICE.POINT=VALUE]... [--out-of-range DEVICE.POINT]...`;
+                 [--stuck DEVICE.POINT=VALUE]... [--out-of-range DEVICE.POINT]...
+                 [--schedule-objects DEVICE:COUNT]...`;
 
 export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): SimulatorCli {
   let values;
@@ -36,6 +39,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
         garbage: { type: 'string', multiple: true },
         stuck: { type: 'string', multiple: true },
         'out-of-range': { type: 'string', multiple: true },
+        'schedule-objects': { type: 'string', multiple: true },
         help: { type: 'boolean' },
       },
       strict: true,
@@ -65,6 +69,14 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     const [id, point] = split(ref, '.', '--out-of-range', 'DEVICE.POINT');
     of(id).outOfRange = [...(of(id).outOfRange ?? []), point];
   }
+  const scheduleObjects = new Map<string, number>();
+  for (const s of values['schedule-objects'] ?? []) {
+    const [id, count] = split(s, ':', '--schedule-objects', 'DEVICE:COUNT');
+    const n = num(count, '--schedule-objects');
+    if (!Number.isInteger(n) || n < 1 || n > 64)
+      throw new CliError(`--schedule-objects: COUNT must be a whole number 1..64, got "${count}"`);
+    scheduleObjects.set(id, n);
+  }
   const control = values.control ?? env.BULWARK_SIM_CONTROL ?? '127.0.0.1:8070';
   return {
     site: values.site ?? env.BULWARK_SITE ?? 'sites/demo-office.yaml',
@@ -72,6 +84,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     control: control === 'off' ? null : hostPort(control),
     timeScale: values['time-scale'] === undefined ? 1 : num(values['time-scale'], '--time-scale'),
     faults,
+    scheduleObjects,
   };
 }
 

@@ -6,12 +6,19 @@ import { ProfileValidationError, findRepoRoot, loadSite } from '#libs/profiles';
 import { CliError, parseCli } from './cli.js';
 import { Simulator } from './simulator.js';
 import { FaultError } from './devices/sim-device.js';
+import { scheduleObjectsFor } from './devices/schedule-objects.js';
 
 async function main(): Promise<void> {
   const cli = parseCli(process.argv.slice(2));
   const root = findRepoRoot();
   const site = loadSite(resolve(cli.site), resolve(cli.profiles ?? resolve(root, 'hardware-profiles')));
-  const sim = await Simulator.start({ site, control: cli.control, timeScale: cli.timeScale });
+  const scheduleObjects = new Map([...cli.scheduleObjects].map(([id, n]) => [id, scheduleObjectsFor(n)]));
+  const sim = await Simulator.start({
+    site,
+    control: cli.control,
+    timeScale: cli.timeScale,
+    scheduleObjects,
+  });
   for (const [id, faults] of cli.faults) {
     const device = sim.device(id);
     if (!device) throw new CliError(`no device "${id}" in ${cli.site}`);

@@ -3,10 +3,12 @@
  * stepping on a timer, and the control API that exposes the hardware's true
  * state and takes fault injections.
  */
+import type { ScheduleObjectDef } from '#libs/bacnet';
 import type { LoadedSite, SiteDevice } from '#libs/profiles';
 import type { SimDeviceState } from '#libs/contracts';
 import { BacnetSimDevice } from './devices/bacnet-sim-device.js';
 import { ModbusSimDevice } from './devices/modbus-sim-device.js';
+import { checkScheduleHosts } from './devices/schedule-objects.js';
 import { splitHostPort } from './devices/sim-device.js';
 import type { SimDevice } from './devices/sim-device.js';
 import { BuildingModel } from './physics/building-model.js';
@@ -21,6 +23,8 @@ export interface SimulatorOptions {
   /** Simulated seconds per real second (default 1): a demo may run time faster. */
   timeScale?: number;
   now?: () => Date;
+  /** Schedule and Calendar objects hosted by BACnet devices, by device id (devices/schedule-objects.ts). */
+  scheduleObjects?: ReadonlyMap<string, ScheduleObjectDef[]>;
 }
 
 export class Simulator {
@@ -36,7 +40,9 @@ export class Simulator {
   ) {}
 
   static async start(opts: SimulatorOptions): Promise<Simulator> {
-    const devices = opts.site.devices.map((d) => createDevice(d, opts.site));
+    const hosted = opts.scheduleObjects ?? new Map<string, ScheduleObjectDef[]>();
+    checkScheduleHosts(opts.site, hosted.keys());
+    const devices = opts.site.devices.map((d) => createDevice(d, opts.site, hosted.get(d.id)));
     const started: SimDevice[] = [];
     try {
       for (const d of devices) {
@@ -98,12 +104,12 @@ export class Simulator {
   }
 }
 
-function createDevice(d: SiteDevice, site: LoadedSite): SimDevice {
+function createDevice(d: SiteDevice, site: LoadedSite, scheduleObjects?: ScheduleObjectDef[]): SimDevice {
   const profile = site.profiles[d.profile];
   switch (profile.protocol) {
     case 'modbus':
       return new ModbusSimDevice(d, profile);
     case 'bacnet':
-      return new BacnetSimDevice(d, profile);
+      return new BacnetSimDevice(d, profile, scheduleObjects);
   }
 }

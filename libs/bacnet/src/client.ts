@@ -15,6 +15,10 @@ import { BacnetError, notifySafely, toBacnetError } from './errors.js';
 import { ForeignDeviceRegistration } from './foreign-device.js';
 import type { ForeignDeviceStatus } from './foreign-device.js';
 import { propertyNumber } from './names.js';
+import { RawRequests, answerOf } from './raw-requests.js';
+import { readPropertyMultipleRaw, rpmChannelOf } from './rpm-request.js';
+import type { RpmChannel } from './rpm-request.js';
+import type { RawAnswer } from './raw-requests.js';
 import { Transactions } from './transactions.js';
 import { UdpTransport, broadcastWithPort } from './transport.js';
 import type {
@@ -69,6 +73,9 @@ export class BacnetClient {
   private readonly iAmListeners = new Set<(d: DiscoveredDevice) => void>();
   private readonly covListeners = new Set<(n: CovNotification) => void>();
   private readonly pendingWhoIs = new Set<() => void>();
+  private readonly raw = new RawRequests();
+  /** ReadPropertyMultiple encoded by us (rpm-request.ts); undefined if the library's request table is not ours. */
+  private rpm?: RpmChannel;
 
   constructor(private readonly o: BacnetClientOptions) {
     this.timeoutMs = o.timeoutMs ?? 3000;
@@ -103,7 +110,7 @@ export class BacnetClient {
       refuseSegmented: true,
       onDatagram: (buf, from) => {
         if (this.foreign?.handle(buf, from)) return false;
-        return this.tx.inspect(buf, from);
+        return this.tx.inspect(buf, from) && !this.raw.take(buf);
       },
       onBadDatagram: (buf, from, reason) => {
         this.badDatagrams++;
@@ -132,6 +139,7 @@ export class BacnetClient {
     }
     this.transport = transport;
     this.lib = lib;
+    this.rpm = rpmChannelOf(lib, transport);
     if (this.o.bbmd) {
       this.foreign = new ForeignDeviceRegistration({
         bbmd: this.o.bbmd.address,
@@ -270,7 +278,9 @@ export class BacnetClient {
     const libSpecs = asked.map((s) => ({ objectId: s.objectId, properties: s.properties }));
     const context = `read-property-multiple (${specs.length} objects) at ${address}`;
     const r = await this.confirmed(address, context, (lib, receiver, invokeId) =>
-      lib.readPropertyMultiple(receiver, libSpecs, { invokeId }),
+      this.rpm
+        ? readPropertyMultipleRaw(this.rpm, address, invokeId, libSpecs)
+        : lib.readPropertyMultiple(receiver, libSpecs, { invokeId }),
     );
     return rpmResultsOf(asked, r);
   }
@@ -335,6 +345,30 @@ export class BacnetClient {
   onCov(cb: (n: CovNotification) => void): () => void {
     this.covListeners.add(cb);
     return () => this.covListeners.delete(cb);
+  }
+
+  /**
+   * A confirmed request built by the caller (raw-requests.ts: properties whose
+   * value we encode ourselves), under the same invoke ids, timer, per-device
+   * bound, peer check and named errors as every other request.
+   */
+  async rawRequest(
+    address: string,
+    context: string,
+    service: number,
+    frameOf: (invokeId: number) => Buffer,
+  ): Promise<RawAnswer> {
+    const sent: [number, Buffer][] = [];
+    try {
+      return await this.confirmed(address, context, async (_lib, _receiver, invokeId) => {
+        const frame = frameOf(invokeId);
+        sent.push([invokeId, frame]);
+        const apdu = await this.raw.request(invokeId, frame, (f) => this.transport?.sendFrame(f, address));
+        return answerOf(apdu, service, context);
+      });
+    } finally {
+      for (const [id, frame] of sent) this.raw.forget(id, frame);
+    }
   }
 
   private requireLib(): LibClient {

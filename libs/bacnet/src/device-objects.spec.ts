@@ -186,4 +186,16 @@ describe('ObjectTable command prioritization (ASHRAE 135 §19.2)', () => {
       table([{ type: 'analog-input', instance: 4194303, name: 'x', presentValue: 0, commandable: false }]),
     ).toThrow(/instance must be/);
   });
+
+  it('changes its version with every accepted write and value set, never with a refused write', () => {
+    const t = table();
+    const v0 = t.version;
+    expect('errorClass' in t.write(AI, P.PRESENT_VALUE, ALL, [real(1)], 16)).toBe(true);
+    expect(t.version).toBe(v0);
+    t.write(AO, P.PRESENT_VALUE, ALL, [real(20)], 8);
+    const v1 = t.version;
+    expect(v1).not.toBe(v0);
+    t.setPresentValue({ type: 'analog-input', instance: 1 }, 4);
+    expect(t.version).not.toBe(v1);
+  });
 });

@@ -155,6 +155,7 @@ class PointObject {
 /** The device's objects, keyed by 'type:instance' numbers. */
 export class ObjectTable {
   private readonly points = new Map<string, PointObject>();
+  private revision = 0;
 
   constructor(
     private readonly info: DeviceInfo,
@@ -169,6 +170,11 @@ export class ObjectTable {
       if (this.points.has(key)) throw new RangeError(`duplicate BACnet object ${def.type}:${def.instance}`);
       this.points.set(key, o);
     }
+  }
+
+  /** Changes with every accepted write and every value set from outside: answers made before it may be stale. */
+  get version(): number {
+    return this.revision;
   }
 
   /** The device object is addressed by its instance or by the wildcard 4194303 (§12.11.1). */
@@ -240,6 +246,18 @@ export class ObjectTable {
     values: LibAppData[],
     priority: number,
   ): WriteOutcome {
+    const r = this.apply(id, propertyId, index, values, priority);
+    if ('ok' in r) this.revision++;
+    return r;
+  }
+
+  private apply(
+    id: LibObjectId,
+    propertyId: number,
+    index: number,
+    values: LibAppData[],
+    priority: number,
+  ): WriteOutcome {
     if (this.isDevice(id)) {
       return this.propertiesOf(id)?.has(propertyId)
         ? fail(ErrorClass.PROPERTY, ErrorCode.WRITE_ACCESS_DENIED)
@@ -299,6 +317,7 @@ export class ObjectTable {
       throw new RangeError(`${ref.type}:${ref.instance}: present value must be finite`);
     const changed = value !== o.presentValue;
     o.presentValue = value;
+    this.revision++;
     return changed;
   }
 

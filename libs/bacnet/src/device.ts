@@ -6,11 +6,14 @@
  * silent or answer late.
  */
 import { fail, isFailure } from './app-data.js';
+import { AnswerCache } from './device-answers.js';
 import { notifySafely } from './errors.js';
 import type { DeviceInfo } from './device-info.js';
 import { CovSubscriptions } from './device-cov.js';
 import type { CovStats, Subscription } from './device-cov.js';
 import { ObjectTable } from './device-objects.js';
+import { ScheduleObjects } from './device-schedules.js';
+import type { ScheduleObjectDef } from './device-schedules.js';
 import type { DeviceObjectDef, ObjectState } from './device-objects.js';
 import { UdpTransport, broadcastWithPort } from './transport.js';
 import type { ObjectRef } from './types.js';
@@ -40,6 +43,7 @@ import type {
 
 export type { DeviceObjectDef, ObjectState } from './device-objects.js';
 export type { CovStats } from './device-cov.js';
+export type { ScheduleObjectDef } from './device-schedules.js';
 
 export interface BacnetDeviceOptions {
   interface: string;
@@ -68,6 +72,8 @@ export interface BacnetDeviceOptions {
   /** Default true; false: like a device before 135-2016, commandable objects have no current-command-priority. */
   currentCommandPriority?: boolean;
   objects: DeviceObjectDef[];
+  /** Schedule and Calendar objects, answered beside the library (device-schedules.ts). */
+  scheduleObjects?: ScheduleObjectDef[];
   reuseAddr?: boolean;
 }
 
@@ -86,6 +92,7 @@ export class BacnetDevice {
   private lib?: LibClient;
   private readonly info: DeviceInfo;
   private readonly table: ObjectTable;
+  readonly schedules: ScheduleObjects;
   private fault: Required<DeviceFault> = { offline: false, delayMs: 0 };
   private readonly writeListeners: ((
     ref: ObjectRef,
@@ -93,6 +100,7 @@ export class BacnetDevice {
     priority: number | undefined,
   ) => void)[] = [];
   private readonly cov: CovSubscriptions;
+  private readonly answers: AnswerCache;
   private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(private readonly o: BacnetDeviceOptions) {
@@ -108,7 +116,9 @@ export class BacnetDevice {
       currentCommandPriority: o.currentCommandPriority ?? true,
     };
     this.table = new ObjectTable(this.info, o.objects);
+    this.schedules = new ScheduleObjects(o.scheduleObjects);
     this.cov = new CovSubscriptions(this.table, o.deviceInstance, () => this.lib);
+    this.answers = new AnswerCache(() => this.table.version);
   }
 
   async start(): Promise<{ port: number }> {
@@ -118,6 +128,8 @@ export class BacnetDevice {
       port: this.o.port,
       broadcastAddress: broadcastWithPort(this.o.broadcastAddress, this.o.port),
       reuseAddr: this.o.reuseAddr ?? false,
+      onDatagram: (buf, from) => this.onScheduleRequest(buf, from) && this.answerFromCache(buf, from),
+      onSent: (frame, to) => this.answers.sent(frame, to),
     });
     const lib = createLibClient({
       transport,
@@ -355,7 +367,25 @@ export class BacnetDevice {
     if (!this.fault.offline) this.cov.changed(ref);
   }
 
+  /** Reads and writes of Schedule and Calendar objects: answered here, never seen by the library or the cache. */
+  private onScheduleRequest(buf: Buffer, from: string): boolean {
+    const reply = this.schedules.answer(buf);
+    if (!reply) return true;
+    if (!this.fault.offline)
+      this.later(() => this.transport?.sendFrame(reply.frame, reply.forwardedFrom ?? from));
+    return false;
+  }
+
   // ---- helpers ----------------------------------------------------------------------------------------------------
+
+  /** A read answered before, with the table unchanged since, is answered again without the library (device-answers.ts). */
+  private answerFromCache(buf: Buffer, from: string): boolean {
+    if (this.fault.offline) return true;
+    const answer = this.answers.lookup(buf, from);
+    if (!answer) return true;
+    this.later(() => this.transport?.sendFrame(answer, from));
+    return false;
+  }
 
   /** The requester's own address (a BBMD-forwarded request is answered directly, STACK.md trap 6). */
   private requester(c: LibServiceContent): LibAddress | undefined {

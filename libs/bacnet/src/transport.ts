@@ -36,6 +36,8 @@ export interface UdpTransportOptions {
   onBadDatagram?: (buf: Buffer, from: string, reason: string) => void;
   /** Rewrite outgoing confirmed requests to refuse segmented answers (wire.ts). */
   refuseSegmented?: boolean;
+  /** Sees every frame sent, after it is handed to the socket. */
+  onSent?: (frame: Buffer, to: string) => void;
 }
 
 export class UdpTransport extends EventEmitter implements LibTransport {
@@ -119,6 +121,7 @@ export class UdpTransport extends EventEmitter implements LibTransport {
     this.socket.send(frame, port, host, (err) => {
       if (err && !this.isClosed) this.emit('error', err);
     });
+    this.o.onSent?.(frame, to);
   }
 
   close(): void {

@@ -8,6 +8,9 @@
  * the module object; enums are plain named exports.
  */
 import bacnet from '@bacnet-js/client';
+// Not re-exported by the package's index, but a plain CommonJS module of it (no exports map): the decoder its
+// client's own readPropertyMultiple uses, for the requests we encode ourselves (rpm-request.ts).
+import libRpmService from '@bacnet-js/client/dist/lib/services/ReadPropertyMultiple.js';
 import { RequestTable } from './request-table.js';
 
 import {
@@ -249,6 +252,27 @@ export function createLibClient(o: {
   // The library types its events through a generic emitter and its values through
   // enums; our interface declares the same calls with plain numbers.
   return client as unknown as LibClient;
+}
+
+/** Our request table inside a library client (see installRequestTable); undefined if it could not be installed. */
+export function requestTableOf(lib: LibClient): RequestTable | undefined {
+  const table = (lib as unknown as { _requestManager?: unknown })._requestManager;
+  return table instanceof RequestTable ? table : undefined;
+}
+
+/** What the library's request table settles a ComplexACK with: the datagram and where the service data lies. */
+export interface LibAckData {
+  buffer: Buffer;
+  offset: number;
+  length: number;
+}
+
+/** A ReadPropertyMultiple-ACK's service data (§15.7.1.3) decoded as the library's client decodes it; undefined when malformed. */
+export function decodeRpmAck(a: LibAckData): LibRpmResult | undefined {
+  const service = libRpmService.default as unknown as {
+    decodeAcknowledge(buffer: Buffer, offset: number, length: number): LibRpmResult | undefined;
+  };
+  return service.decodeAcknowledge(a.buffer, a.offset, a.length);
 }
 
 /**

@@ -107,6 +107,12 @@ export interface PrioritySlotDto {
   /** ISO 8601: when the command was given. */
   at: string;
   expiresAt?: string;
+  /**
+   * Whether the slot takes part in arbitration now: false for the fallback
+   * slot 12 while the link is not AUTONOMOUS (held, ready for the next loss of
+   * the cloud, but not in force) and for a slot whose expiry has passed.
+   */
+  inForce: boolean;
 }
 
 /** GET /api/v1/points/{id}/priority-array: who commands the output, at which slot, until when. */
@@ -122,4 +128,73 @@ export interface PriorityArrayDto {
   arbitration: 'device' | 'controller';
   /** The output gate holds the winner back (minimum on/off, ramp): what is waiting and until when. */
   pending?: { value: number; heldUntil: string; reason: 'minimum-on' | 'minimum-off' | 'rate-limit' };
+}
+
+/** GET /api/v1/mode: the controller's view of the cloud link (DESIGN.md point 5). */
+export interface ModeDto {
+  /** CONNECTED | DEGRADED | AUTONOMOUS; fallback schedules (slot 12) are in force only while AUTONOMOUS. */
+  state: 'CONNECTED' | 'DEGRADED' | 'AUTONOMOUS';
+  /** ISO 8601: when the current state began. */
+  since: string;
+  /** ISO 8601: the last successful exchange with the cloud; null if none yet. */
+  lastSuccessAt: string | null;
+  lastFailure: { at: string; reason: string } | null;
+  /** What drives the link: 'none' (no cloud configured: AUTONOMOUS for good) or 'manual' (a fake for tests and the demo). */
+  driver: string;
+  /** Ids of the fallback schedules in force now (holding slot 12 while AUTONOMOUS); empty otherwise. */
+  fallbackSchedules: string[];
+  /** Driver 'manual' only: whether the simulated cloud answers. */
+  simulatedLink?: { reachable: boolean };
+}
+
+/** GET /api/v1/events: one entry of the controller's append-only event log. */
+export interface EventDto {
+  /** Append order, unique per controller and never reused (the outbox sequence). */
+  seq: number;
+  /** ISO 8601: when it happened. */
+  at: string;
+  /** command | relinquish | expiry | mode-change | schedule-transition | interlock | alarm | configuration */
+  type: string;
+  /** Who caused it: a command source, 'link', 'interlock:<rule>', an alarm detector, a person. */
+  source: string;
+  /** What it concerns (a point key, a schedule id, ...); null for site-wide events. */
+  subject: string | null;
+  message: string;
+  data: Record<string, unknown> | null;
+}
+
+/**
+ * An alarm occurrence's state (ISA-18.2): active (condition present, not yet
+ * acknowledged), acknowledged (condition present, acknowledged), cleared
+ * (condition gone before anyone acknowledged it: stays listed until someone
+ * does), closed (cleared and acknowledged: history).
+ */
+export type AlarmState = 'active' | 'acknowledged' | 'cleared' | 'closed';
+export type AlarmKind =
+  'comm-fail' | 'limit-high' | 'limit-low' | 'write-failed' | 'schedule-ending' | 'schedule-no-transitions';
+export type AlarmSeverity = 'critical' | 'major' | 'minor' | 'warning';
+
+/** GET /api/v1/alarms, GET /api/v1/alarms/{id}: one alarm occurrence. */
+export interface AlarmDto {
+  id: number;
+  kind: AlarmKind;
+  severity: AlarmSeverity;
+  /** A device id (comm-fail), a point key (limits, failed writes), a schedule id. */
+  subject: string;
+  message: string;
+  state: AlarmState;
+  /** ISO 8601 instants; null until it happens. */
+  raisedAt: string;
+  clearedAt: string | null;
+  acknowledgedAt: string | null;
+  acknowledgedBy: string | null;
+  acknowledgementComment: string | null;
+  data: Record<string, unknown> | null;
+}
+
+/** POST /api/v1/alarms/{id}/acknowledge: both fields required and non-empty. */
+export interface AlarmAcknowledgeRequestDto {
+  /** The person acknowledging (taken from the body until authentication exists). */
+  by: string;
+  comment: string;
 }

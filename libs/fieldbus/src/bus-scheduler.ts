@@ -70,6 +70,8 @@ export interface BusStats {
 interface Job {
   kind: RequestKind;
   deviceKey: string;
+  /** The device's breaker, looked up once at submit (a device keeps its breaker; configureDevice reconfigures it). */
+  breaker: CircuitBreaker;
   run: () => Promise<unknown>;
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
@@ -169,6 +171,7 @@ export class BusScheduler {
       this.queues[kind].push({
         kind,
         deviceKey,
+        breaker,
         run,
         resolve: resolve as (v: unknown) => void,
         reject,
@@ -233,11 +236,14 @@ export class BusScheduler {
     if (this.pumpQueued) return;
     this.pumpQueued = true;
     // Submissions made in the same tick are all queued before one is chosen, so a write never loses to a poll by a microtask.
-    queueMicrotask(() => {
-      this.pumpQueued = false;
-      this.pump();
-    });
+    queueMicrotask(this.pumpTask);
   }
+
+  /** The queued pump, made once (schedulePump runs for every submit and every finish). */
+  private readonly pumpTask = (): void => {
+    this.pumpQueued = false;
+    this.pump();
+  };
 
   private pump(): void {
     while (!this.closed && this.inFlight < this.maxInFlight) {
@@ -245,7 +251,7 @@ export class BusScheduler {
       if (now < this.holdUntil) return this.armTimer(this.holdUntil);
       const next = this.pick(now);
       if (!next) return;
-      this.start(next.job, next.probe);
+      this.start(next.job, next.probe, now);
     }
   }
 
@@ -253,7 +259,7 @@ export class BusScheduler {
     for (const kind of ['write', 'poll'] as const) {
       const queue = this.queues[kind];
       for (let i = 0; i < queue.length; i++) {
-        const admission = this.breaker(queue[i].deviceKey).admit(now);
+        const admission = queue[i].breaker.admit(now);
         if (admission === 'wait') continue;
         const [job] = queue.splice(i, 1);
         if (admission === 'reject') {
@@ -275,19 +281,24 @@ export class BusScheduler {
    * A request that settles in time costs no timer call at all, and every
    * request still fails at exactly its own deadline.
    */
-  private start(job: Job, probe: boolean): void {
+  private start(job: Job, probe: boolean, now: number): void {
     this.inFlight++;
-    this.counters.peakInFlight = Math.max(this.counters.peakInFlight, this.inFlight);
+    if (this.inFlight > this.counters.peakInFlight) this.counters.peakInFlight = this.inFlight;
     this.counters.started[job.kind]++;
     const entry: Active = {
       job,
       probe,
-      deadline: job.timeoutMs === undefined ? Infinity : this.clock.now() + job.timeoutMs,
+      deadline: job.timeoutMs === undefined ? Infinity : now + job.timeoutMs,
     };
     this.active.add(entry);
     if (entry.deadline < this.backstopAt) this.armBackstop(entry.deadline);
-    // An async wrapper turns a synchronous throw in `run` into a rejection like any other.
-    const result = (async () => job.run())();
+    // A synchronous throw in `run` becomes a rejection like any other (no async wrapper: this runs per request).
+    let result: Promise<unknown>;
+    try {
+      result = Promise.resolve(job.run());
+    } catch (err) {
+      result = Promise.reject(err);
+    }
     result.then(
       (v) => this.finish(entry, true, v),
       (e: unknown) => this.finish(entry, false, e),
@@ -307,7 +318,7 @@ export class BusScheduler {
     const now = this.clock.now();
     const delay = Math.max(this.busDelayMs, this.deviceDelayMs.get(job.deviceKey) ?? 0, job.delayAfterMs);
     if (now + delay > this.holdUntil) this.holdUntil = now + delay;
-    const breaker = this.breaker(job.deviceKey);
+    const breaker = job.breaker;
     if (ok) {
       this.counters.succeeded++;
       breaker.success(probe);

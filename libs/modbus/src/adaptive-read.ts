@@ -120,16 +120,19 @@ export async function readAdaptively<T>(
   };
 
   for (const request of planner.plan(items)) {
-    const first = await attempt(request);
-    if (first.ok) {
-      result.reads.push({ request, data: first.data });
+    // The planned requests read straight (this loop runs per request of every scan); attempt() is for splits.
+    result.requests++;
+    let data: T;
+    try {
+      data = await read(request);
+    } catch (error) {
+      const verdict = classify(error);
+      if (verdict === 'device') throw error;
+      if (verdict === 'points') result.refused.push({ request, error });
+      else await split(request.table, clustersOf(request.items), error);
       continue;
     }
-    if (classify(first.error) === 'points') {
-      result.refused.push({ request, error: first.error });
-      continue;
-    }
-    await split(request.table, clustersOf(request.items), first.error);
+    result.reads.push({ request, data });
   }
   return result;
 

@@ -150,11 +150,11 @@ describe('ModbusClient over TCP against our server', () => {
   const frame = (req: ModbusRequest, pdu: number[]): Buffer =>
     buildMbapFrame(req.transactionId!, req.unitId, Buffer.from(pdu));
   it.each([
-    // Unframeable bytes: modbus-serial waits for a frame that never completes.
-    ['random garbage', 'timeout', () => Buffer.from('this is not modbus at all, not even close')],
+    // Unframeable bytes: named by the frame watch (modbus-serial alone would wait for them to make a frame).
+    ['random garbage', 'bad-response', () => Buffer.from('this is not modbus at all, not even close')],
     [
       'a truncated frame (MBAP promises more bytes)',
-      'timeout',
+      'bad-response',
       (req: ModbusRequest) => frame(req, [3, 4, 0, 1, 0, 2]).subarray(0, 10),
     ],
     [
@@ -192,6 +192,27 @@ describe('ModbusClient over TCP against our server', () => {
       expect(await c.readRegisters(1, 3, 6, 1)).toEqual([61]);
     },
   );
+
+  it('garbage is named at once, not after the timeout', async () => {
+    handler = () => ({ raw: Buffer.from('\x13\x37garbage on the line\r\n', 'latin1') });
+    const c = await connect(2000);
+    const started = Date.now();
+    const e = await failure(c.readRegisters(1, 3, 0, 2));
+    expect(Date.now() - started).toBeLessThan(1000); // long before the 2000 ms timeout
+    expect(e.kind).toBe('bad-response');
+    expect(e.message).toMatch(
+      /unit 1: read 2 register\(s\) of table 3 at 0: garbage frame: bytes 13 37 67 61 72 62 are no Modbus TCP header \(protocol id 26465/,
+    );
+    handler = defaultHandler;
+    expect(await c.readRegisters(1, 3, 5, 1)).toEqual([51]);
+  });
+
+  it('a truncated frame is named when the rest does not come', async () => {
+    handler = (req) => ({ raw: frame(req, [3, 4, 0, 1, 0, 2]).subarray(0, 10) });
+    const e = await failure((await connect()).readRegisters(1, 3, 0, 2));
+    expect(e.kind).toBe('bad-response');
+    expect(e.message).toMatch(/truncated frame: 10 of the 13 bytes its MBAP header announced, then silence/);
+  });
 
   it('a reply from the wrong unit id is a bad-response', async () => {
     handler = (req) => ({

@@ -123,6 +123,7 @@ export function compileDecoder(enc: Encoding): RegisterDecoder {
       return bit === undefined ? (word !== 0 ? 1 : 0) : (word >>> bit) & 1;
     };
   // Skipping a zero offset keeps -0.0 (a legal float pattern) round-tripping: -0 + 0 is +0.
+  if (offset === 0 && scale === 1) return (registers, at = 0) => raw(registers, at);
   if (offset === 0) return (registers, at = 0) => raw(registers, at) * scale;
   return (registers, at = 0) => raw(registers, at) * scale + offset;
 }
@@ -143,29 +144,57 @@ function need(registers: readonly number[], at: number, n: number, dataType: Mod
   }
 }
 
-/** One- and two-register types in plain integer arithmetic: the value's 32 bits are hi << 16 | lo. */
+/** Aliases for reinterpreting a value's 32 bits as a float32 (same bytes, so platform byte order does not matter). */
+const bits32 = new Int32Array(1);
+const float32 = new Float32Array(bits32.buffer);
+
+/**
+ * One- and two-register types in plain integer arithmetic: the value's 32 bits
+ * are hi << 16 | lo. One closure per combination of width, type and byte
+ * order, so a scan's inner loop makes no further calls and no branches on the
+ * encoding. `(r & 0xffff) !== r` is the whole register check on the good path:
+ * it holds for the integers 0..65535 only, and also catches a missing register
+ * (undefined), for which need() then names the problem.
+ */
 function narrowReader(enc: Encoding, n: number): Reader {
   const { dataType } = enc;
   const swapBytes = enc.byteOrder === 'little';
-  const word = (r: number): number => (swapBytes ? swap16(r) : r);
   if (n === 1) {
     const signed = dataType === 'int16';
+    if (swapBytes)
+      return (registers, at) => {
+        const r = registers[at];
+        if ((r & 0xffff) !== r) need(registers, at, 1, dataType);
+        const w = swap16(r);
+        return signed ? (w << 16) >> 16 : w;
+      };
     return (registers, at) => {
-      need(registers, at, 1, dataType);
-      const w = word(registers[at]);
-      return signed ? (w << 16) >> 16 : w;
+      const r = registers[at];
+      if ((r & 0xffff) !== r) need(registers, at, 1, dataType);
+      return signed ? (r << 16) >> 16 : r;
     };
   }
   // Two registers: the most significant word is the first on the wire, or the second when wordOrder is 'little'.
   const hiAt = enc.wordOrder === 'little' ? 1 : 0;
   const loAt = 1 - hiAt;
+  const bitsOf: (registers: readonly number[], at: number) => number = swapBytes
+    ? (registers, at) => {
+        const hi = registers[at + hiAt];
+        const lo = registers[at + loAt];
+        if ((hi & 0xffff) !== hi || (lo & 0xffff) !== lo) need(registers, at, 2, dataType);
+        return (swap16(hi) << 16) | swap16(lo);
+      }
+    : (registers, at) => {
+        const hi = registers[at + hiAt];
+        const lo = registers[at + loAt];
+        if ((hi & 0xffff) !== hi || (lo & 0xffff) !== lo) need(registers, at, 2, dataType);
+        return (hi << 16) | lo;
+      };
+  if (dataType === 'int32') return bitsOf;
+  if (dataType === 'uint32') return (registers, at) => bitsOf(registers, at) >>> 0;
   return (registers, at) => {
-    need(registers, at, 2, dataType);
-    const bits = (word(registers[at + hiAt]) << 16) | word(registers[at + loAt]);
-    if (dataType === 'int32') return bits;
-    if (dataType === 'uint32') return bits >>> 0;
-    scratch.setInt32(0, bits);
-    return scratch.getFloat32(0);
+    bits32[0] = bitsOf(registers, at);
+    return float32[0];
   };
 }
 

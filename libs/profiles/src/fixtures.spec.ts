@@ -13,6 +13,7 @@ const VALID_ROOT = path.join(FIXTURES, 'valid');
 type Expected = Pick<ValidationIssue, 'field' | 'line'> & {
   pointId?: string;
   deviceId?: string;
+  item?: string;
   fragment: string;
 };
 
@@ -139,6 +140,8 @@ const PROFILE_FIXTURES: [string, Expected[]][] = [
   ],
 ];
 
+const SCHEDULE = 'schedule "vav-occupancy"';
+
 const SITE_FIXTURES: [string, Expected[]][] = [
   [
     'site-unknown-profile.yaml',
@@ -202,6 +205,91 @@ const SITE_FIXTURES: [string, Expected[]][] = [
   [
     'site-poll-interval-too-short.yaml',
     [{ deviceId: 'vav-1', field: 'pollIntervalMs', line: 10, fragment: 'must be >= 100' }],
+  ],
+  [
+    'site-schedule-unknown-calendar.yaml',
+    [
+      {
+        item: SCHEDULE,
+        field: 'exceptions[0].period.calendar',
+        line: 39,
+        fragment: 'unknown calendar "holidays"',
+      },
+    ],
+  ],
+  [
+    'site-schedule-time-past-midnight.yaml',
+    [
+      {
+        item: SCHEDULE,
+        field: 'weekly.monday[1].time',
+        line: 28,
+        fragment: '"24:00" is past the end of the day',
+      },
+    ],
+  ],
+  [
+    'site-schedule-overlapping-exceptions.yaml',
+    [
+      {
+        item: SCHEDULE,
+        field: 'exceptions[1].period',
+        line: 39,
+        fragment: 'overlaps exceptions[0] at equal priority 10: both hold on 2026-12-25',
+      },
+    ],
+  ],
+  [
+    'site-schedule-invalid-zone.yaml',
+    [{ item: SCHEDULE, field: 'timeZone', line: 38, fragment: '"Europe/Hamburg" is not an IANA time zone' }],
+  ],
+  [
+    'site-schedule-unknown-target.yaml',
+    [
+      {
+        item: SCHEDULE,
+        field: 'targets[1]',
+        line: 26,
+        fragment: '"vav-9.occupancy" is no point of this site',
+      },
+    ],
+  ],
+  [
+    'site-schedule-read-only-target.yaml',
+    [{ item: SCHEDULE, field: 'targets[0]', line: 26, fragment: '"vav-1.zone_temp" is read-only' }],
+  ],
+  [
+    'site-schedule-value-not-a-state.yaml',
+    [
+      {
+        item: SCHEDULE,
+        field: 'weekly.monday[1].value',
+        line: 28,
+        fragment: 'point "vav-1.occupancy" value 7 is not a declared state',
+      },
+    ],
+  ],
+  [
+    'site-schedule-unknown-kind.yaml',
+    [
+      {
+        item: SCHEDULE,
+        field: 'kind',
+        line: 25,
+        fragment: '"backup" is not allowed: must be one of local, fallback',
+      },
+    ],
+  ],
+  [
+    'site-interlock-unknown-point.yaml',
+    [
+      {
+        item: 'interlock "relay-off-on-overload"',
+        field: 'then[0].point',
+        line: 25,
+        fragment: 'unknown point "meter-1.no_such_relay"',
+      },
+    ],
   ],
 ];
 
@@ -270,6 +358,20 @@ describe('valid fixtures', () => {
       'fan',
       'occupancy',
     ]);
+  });
+
+  it('the site carries its calendars, schedules and interlocks as written', () => {
+    const site = loadSite(path.join(FIXTURES, 'valid-sites', 'mini-site.yaml'), VALID_ROOT);
+    expect(site.calendars?.map((calendar) => calendar.name)).toEqual(['public-holidays']);
+    expect(site.calendars?.[0].entries[0]).toEqual({ kind: 'date', date: '*-12-25' });
+    expect(site.schedules?.map((s) => [s.id, s.kind, s.targets])).toEqual([
+      ['vav-occupancy', 'local', ['vav-1.occupancy']],
+    ]);
+    expect(site.schedules?.[0].weekly.monday).toEqual([
+      { time: '07:00', value: 1 },
+      { time: '19:00', value: 2 },
+    ]);
+    expect(site.interlocks?.map((rule) => rule.id)).toEqual(['relay-off-on-overload']);
   });
 
   it('YAML integer keys of states become the string keys the types promise', () => {

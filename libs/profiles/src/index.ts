@@ -9,6 +9,11 @@ export type { ValidationIssue } from './issues.js';
 export { parseProfile, validateProfileFile, loadProfile } from './profile-loader.js';
 export { parseSite, validateSiteFile, loadSite } from './site-loader.js';
 export { listProfileFiles } from './list-files.js';
+export { checkSiteSections, parseIssuePath } from './site-sections.js';
+export type { SectionsInput } from './site-sections.js';
+export { siteDefinitionFindings } from './schema-check.js';
+export type { Finding, SiteDefinition } from './schema-check.js';
+export { fieldName } from './locate.js';
 export {
   effectiveEncoding,
   pduAddress,

@@ -10,6 +10,8 @@ export interface ValidationIssue {
   line?: number;
   pointId?: string;
   deviceId?: string;
+  /** A named item of a site section: `schedule "office-hours"`, `calendar "public-holidays"`, `interlock "x"`. */
+  item?: string;
   field: string;
   message: string;
 }
@@ -31,6 +33,7 @@ export function formatIssue(issue: ValidationIssue): string {
   const where = issue.line === undefined ? file : `${file}:${issue.line}`;
   const subject = [
     issue.deviceId === undefined ? '' : `device "${issue.deviceId}" `,
+    issue.item === undefined ? '' : `${issue.item} `,
     issue.pointId === undefined ? '' : `point "${issue.pointId}" `,
     issue.field === '' ? '' : `field "${issue.field}"`,
   ]

@@ -22,7 +22,15 @@ export function locate(
 
   const [head, index, ...rest] = finding.path;
   const id = head === list && typeof index === 'number' ? itemId(data, list, index) : undefined;
-  if (id !== undefined) {
+  const section = typeof head === 'string' ? SECTION_ITEMS[head] : undefined;
+  const named =
+    section !== undefined && typeof index === 'number'
+      ? itemKey(data, head as string, index, section.key)
+      : undefined;
+  if (section !== undefined && named !== undefined) {
+    issue.item = `${section.label} "${named}"`;
+    issue.field = fieldName(rest);
+  } else if (id !== undefined) {
     if (list === 'points') issue.pointId = id;
     else issue.deviceId = id;
     issue.field = fieldName(rest);
@@ -42,10 +50,21 @@ export function fieldName(path: DataPath): string {
   return name;
 }
 
+/** Site sections whose items an issue names (besides devices): the label and the key that names an item. */
+const SECTION_ITEMS: Record<string, { label: string; key: string } | undefined> = {
+  calendars: { label: 'calendar', key: 'name' },
+  schedules: { label: 'schedule', key: 'id' },
+  interlocks: { label: 'interlock', key: 'id' },
+};
+
 function itemId(data: unknown, list: ItemList, index: number): string | undefined {
+  return itemKey(data, list, index, 'id');
+}
+
+function itemKey(data: unknown, list: string, index: number, key: string): string | undefined {
   const items = (data as Record<string, unknown> | null)?.[list];
   if (!Array.isArray(items)) return undefined;
-  const id = (items[index] as { id?: unknown } | null | undefined)?.id;
+  const id = (items[index] as Record<string, unknown> | null | undefined)?.[key];
   return typeof id === 'string' && id !== '' ? id : undefined;
 }
 

@@ -21,14 +21,20 @@ export interface Finding {
   message: string;
 }
 
-const validators = new Map<SchemaName, { validate: ValidateFunction; schema: unknown }>();
+interface Compiled {
+  validate: ValidateFunction;
+  schema: unknown;
+  ajv: InstanceType<typeof Ajv>;
+}
+
+const validators = new Map<SchemaName, Compiled>();
 
 export function loadSchema(name: SchemaName): unknown {
   const file = path.join(schemaDirectory(), `${name}.schema.json`);
   return JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
 }
 
-function validatorFor(name: SchemaName): { validate: ValidateFunction; schema: unknown } {
+function validatorFor(name: SchemaName): Compiled {
   let entry = validators.get(name);
   if (entry === undefined) {
     const schema = loadSchema(name);
@@ -40,7 +46,7 @@ function validatorFor(name: SchemaName): { validate: ValidateFunction; schema: u
       strictTypes: false,
       strictRequired: false,
     });
-    entry = { validate: ajv.compile(schema as object), schema };
+    entry = { validate: ajv.compile(schema as object), schema, ajv };
     validators.set(name, entry);
   }
   return entry;
@@ -48,6 +54,22 @@ function validatorFor(name: SchemaName): { validate: ValidateFunction; schema: u
 
 export function schemaFindings(name: SchemaName, data: unknown): Finding[] {
   const { validate, schema } = validatorFor(name);
+  return findingsOf(validate, schema, data);
+}
+
+/** Parts of a site a person can send on their own (an API body): checked against the site schema's definition. */
+export type SiteDefinition = 'schedule' | 'calendar';
+
+/** Findings for one schedule or calendar against `#/definitions/<definition>` of the site schema. */
+export function siteDefinitionFindings(definition: SiteDefinition, data: unknown): Finding[] {
+  const { ajv, schema } = validatorFor('site');
+  const id = (schema as { $id: string }).$id;
+  const validate = ajv.getSchema(`${id}#/definitions/${definition}`);
+  if (validate === undefined) throw new Error(`site schema has no definition "${definition}"`);
+  return findingsOf(validate, schema, data);
+}
+
+function findingsOf(validate: ValidateFunction, schema: unknown, data: unknown): Finding[] {
   if (validate(data)) return [];
   const findings: Finding[] = [];
   const seen = new Set<string>();

@@ -11,7 +11,9 @@ import { locate, schemaDamage } from './locate.js';
 import { readText, syntaxIssue, validateProfileFile } from './profile-loader.js';
 import { schemaFindings } from './schema-check.js';
 import type { Finding } from './schema-check.js';
+import { checkAlarmLimits } from './alarm-limit-checks.js';
 import { checkSite } from './site-checks.js';
+import { checkSiteSections } from './site-sections.js';
 import type { DeviceEntry } from './site-checks.js';
 import type { LoadedSite, Profile, SiteFile } from './types.js';
 import { parseYamlSource } from './yaml-source.js';
@@ -26,11 +28,18 @@ export function parseSite(
     return { issues: source.syntaxProblems.map((problem) => syntaxIssue(file, problem)) };
   }
   const data = source.data;
-  const findings: Finding[] = schemaFindings('site', data);
+  // The rules' own validator names shape problems of interlocks more plainly than ajv's oneOf branches.
+  const findings: Finding[] = schemaFindings('site', data).filter(
+    (f) => !(f.path[0] === 'interlocks' && typeof f.path[1] === 'number'),
+  );
   const profileIssues: ValidationIssue[] = [];
   const profiles = new Map<string, Profile>();
 
-  const damage = schemaDamage(findings, 'devices');
+  // Damage inside a section's items is handled per item (damagedItems); only the rest stops the checks.
+  const damage = schemaDamage(
+    findings.filter((f) => !SECTIONS.includes(f.path[0] as string) || f.path.length < 2),
+    'devices',
+  );
   if (!damage.topLevel) {
     const site = data as SiteFile;
     const devices: DeviceEntry[] = site.devices
@@ -50,6 +59,26 @@ export function parseSite(
       }
     }
     findings.push(...checkSite({ site, devices, profiles, lineAt: source.lineAt }));
+    findings.push(
+      ...checkAlarmLimits({ alarmLimits: site.alarmLimits, devices, profiles, lineAt: source.lineAt }),
+    );
+    findings.push(
+      ...checkSiteSections({
+        devices: devices.map(({ device }) => device),
+        profiles: Object.fromEntries(profiles),
+        calendars: site.calendars,
+        schedules: site.schedules,
+        interlocks: site.interlocks,
+        damaged: {
+          calendars: damagedItems(findings, 'calendars'),
+          schedules: damagedItems(findings, 'schedules'),
+        },
+        describe: (at, text) => {
+          const line = source.lineAt(at);
+          return line === undefined ? text : `${text} (line ${line})`;
+        },
+      }),
+    );
   }
 
   const issues = [
@@ -75,6 +104,16 @@ export function loadSite(file: string, profilesRoot: string): LoadedSite {
   const { site, issues } = validateSiteFile(file, profilesRoot);
   if (site === undefined) throw new ProfileValidationError(issues);
   return site;
+}
+
+const SECTIONS = ['calendars', 'schedules', 'interlocks'];
+
+/** Items of a section the schema rejected: the section checks skip them. */
+function damagedItems(findings: readonly Finding[], section: string): Set<number> {
+  const damaged = new Set<number>();
+  for (const { path } of findings)
+    if (path[0] === section && typeof path[1] === 'number') damaged.add(path[1]);
+  return damaged;
 }
 
 function loadReferencedProfile(

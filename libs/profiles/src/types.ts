@@ -6,6 +6,9 @@
  * instance (addresses, unit ids, intervals). CONVENTIONS.md habit 3.
  */
 
+import type { Interlock } from '#libs/rules';
+import type { Calendar, Schedule } from '#libs/schedules';
+
 export type Protocol = 'modbus' | 'bacnet';
 export type PointKind = 'analog' | 'binary' | 'multistate';
 export type Access = 'read' | 'write';
@@ -165,12 +168,44 @@ export interface SiteDevice {
   bacnet?: BacnetEndpoint;
 }
 
+/** Local schedules command slot 16; fallback schedules slot 12, only while the controller is AUTONOMOUS. */
+export type SiteScheduleKind = 'local' | 'fallback';
+
+/** A schedule of the site file: libs/schedules' Schedule, its kind and the writable points it commands. */
+export interface SiteSchedule extends Schedule {
+  kind: SiteScheduleKind;
+  /** `deviceId.pointId` keys of writable points of this site. */
+  targets: string[];
+}
+
+/**
+ * A limit alarm on an analog point: raised when the value stays above `high`
+ * (below `low`) for `delaySeconds`, cleared once it is back inside by `deadband`.
+ */
+export interface AlarmLimit {
+  /** `deviceId.pointId` of an analog point of this site. */
+  point: string;
+  low?: number;
+  high?: number;
+  /** In the point's unit; default 0. */
+  deadband?: number;
+  /** On-delay; default 0. */
+  delaySeconds?: number;
+}
+
 export interface SiteFile {
   schemaVersion: 1;
   name: string;
   /** IANA time zone, e.g. Europe/Berlin */
   timeZone: string;
   devices: SiteDevice[];
+  /** Named lists of days (libs/schedules Calendar) that schedule exceptions refer to. */
+  calendars?: Calendar[];
+  schedules?: SiteSchedule[];
+  /** Safety interlocks (libs/rules; schema: libs/rules/schema/rules.schema.json). */
+  interlocks?: Interlock[];
+  /** Limits on analog points, each raising an alarm (the controller's alarms/). */
+  alarmLimits?: AlarmLimit[];
 }
 
 /** A site with each device's profile loaded, as the apps consume it. */

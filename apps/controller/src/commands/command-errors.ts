@@ -31,3 +31,11 @@ export class CommandWriteFailedError extends Error {
     );
   }
 }
+
+/** The controller is shutting down: the operation was not started (HTTP 503). */
+export class ShuttingDownError extends Error {
+  override readonly name = 'ShuttingDownError';
+  constructor(readonly pointId: string) {
+    super(`point "${pointId}": the controller is shutting down; nothing was done`);
+  }
+}

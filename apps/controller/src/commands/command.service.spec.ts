@@ -251,7 +251,7 @@ describe('CommandService', () => {
       source: 'schedule',
       expiresAt: h.timers.now + 1000,
     });
-    h.service.onModuleDestroy();
+    await h.service.onModuleDestroy();
     // The hardware is power-cycled while the controller is down.
     h.modbus.setBehindTheBack('speed', 20);
     h.bacnet.setBehindTheBack('damper', 30);

@@ -14,6 +14,12 @@
  *   keeps the array and writes the winner, or the profile's failSafe when the
  *   array is empty, through the output gate (minimum on/off, ramp). A held
  *   change is visible as `pending` and applied by a timer at its time.
+ * - Fallback slot 12 (DESIGN.md points 1–2) is in force only while the link is
+ *   AUTONOMOUS: the controller's own arbitration skips it otherwise, and on a
+ *   device the slot is written only while AUTONOMOUS and relinquished (NULL)
+ *   when the link leaves it, while the mirror keeps the slot. Every point
+ *   holding slot 12 is re-arbitrated on each change into or out of AUTONOMOUS
+ *   (fallback.ts). Cloud leases are not touched: they run out on their own.
  * - Expiries: one timer per point at nextExpiry; `expire()` reports each ended
  *   slot once and the persisted array no longer holds it, so it ends once.
  * - Restart: every persisted array is loaded at bootstrap, slots that ended
@@ -23,42 +29,50 @@
  *
  * Each point's operations run one after another (a promise chain per point).
  */
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { map, of } from 'rxjs';
+import type { Subscription } from 'rxjs';
 import { errorInfo } from '#libs/fieldbus';
-import type { DeviceContext } from '#libs/fieldbus';
 import type { PriorityArrayDto } from '#libs/contracts';
 import {
-  advanceState,
   checkCommandValue,
   command as commandArray,
   createPriorityArray,
-  decideOutput,
-  effective,
   expire,
-  gateLimitsFor,
+  FALLBACK_PRIORITY,
   heldSlots,
   INITIAL_OUTPUT_STATE,
   nextExpiry,
   NotWritableError,
   relinquish as relinquishArray,
+  slotAt,
 } from '#libs/priority';
-import type { CommandSource, OutputState, PriorityArray, PriorityPolicy } from '#libs/priority';
-import type { LoadedSite, PointDef } from '#libs/profiles';
+import type { CommandSource, PriorityArray, PriorityPolicy } from '#libs/priority';
+import type { LoadedSite } from '#libs/profiles';
 import { CLOCK } from '../common/clock.js';
 import type { Clock } from '../common/clock.js';
 import { LOGGER, SITE } from '../common/tokens.js';
 import { EVENT_SINK } from '../events/event-sink.js';
 import type { EventSink } from '../events/event-sink.js';
+import { LINK_STATE } from '../link/link-state.port.js';
+import type { LinkStateSource } from '../link/link-state.port.js';
 import { WriteService } from '../writes/write.service.js';
-import { CommandWriteFailedError, UnknownPointError } from './command-errors.js';
+import { Arbiter } from './arbiter.js';
+import { ShuttingDownError, UnknownPointError } from './command-errors.js';
 import { COMMAND_STORE } from './command-store.js';
 import type { CommandStore } from './command-store.js';
+import { FallbackSync } from './fallback.js';
+import { KeyedTimers } from './keyed-timers.js';
+import { pointRefs } from './point-ref.js';
+import type { PointRef, PointState } from './point-ref.js';
+import { PointWriter } from './point-writer.js';
 import { priorityArrayView } from './priority-view.js';
-import type { Pending } from './priority-view.js';
 import { TIMERS } from './timers.js';
 import type { Timers } from './timers.js';
+
+export { RAMP_STEP_MS, RETRY_MS } from './arbiter.js';
 
 export interface CommandOptions {
   value: number;
@@ -71,60 +85,56 @@ export interface CommandOptions {
   leaseId?: string;
 }
 
-interface PointRef {
-  key: string;
-  device: DeviceContext;
-  point: PointDef;
-  arbitration: 'device' | 'controller';
-}
-
-interface PointState {
-  ref: PointRef;
-  array: PriorityArray;
-  output: OutputState;
-  pending?: Pending;
-}
-
-/** A ramp is written in steps at most this far apart. */
-export const RAMP_STEP_MS = 1000;
-/** A background write (expiry, gate, re-assert) that failed is tried again after this long. */
-export const RETRY_MS = 5000;
-
 @Injectable()
 export class CommandService implements OnApplicationBootstrap, OnModuleDestroy {
   policy: Partial<PriorityPolicy> = {};
-  private readonly refs = new Map<string, PointRef>();
+  private readonly refs: Map<string, PointRef>;
   private readonly states = new Map<string, PointState>();
   private readonly chains = new Map<string, Promise<unknown>>();
-  private readonly expiryTimers = new Map<string, unknown>();
-  private readonly gateTimers = new Map<string, unknown>();
+  private readonly expiryTimers: KeyedTimers;
+  private readonly writer: PointWriter;
+  private readonly arbiter: Arbiter;
+  private readonly fallback: FallbackSync;
+  private readonly linkSubscription: Subscription;
   private loaded?: Promise<void>;
   private closed = false;
   /** Settles when the re-assertion after (re)start has finished; for tests and health. */
   reasserted: Promise<void> = Promise.resolve();
+  /** Settles when the last change into or out of AUTONOMOUS has been applied to every point holding slot 12. */
+  modeApplied: Promise<void> = Promise.resolve();
 
+  /** Without a link (no LinkModule), the controller has no cloud and is AUTONOMOUS, as with link driver 'none'. */
   constructor(
     @Inject(SITE) site: LoadedSite,
-    private readonly writes: WriteService,
+    writes: WriteService,
     @Inject(COMMAND_STORE) private readonly store: CommandStore,
     @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(TIMERS) private readonly timers: Timers,
+    @Inject(TIMERS) timers: Timers,
     @Inject(LOGGER) private readonly log: Logger,
     @Inject(EVENT_SINK) private readonly events: EventSink,
+    @Optional() @Inject(LINK_STATE) link?: LinkStateSource,
   ) {
-    for (const s of site.devices) {
-      const profile = site.profiles[s.profile];
-      for (const point of profile.points) {
-        const key = `${s.id}.${point.id}`;
-        const commandable = profile.protocol === 'bacnet' && point.bacnet?.commandable === true;
-        this.refs.set(key, {
-          key,
-          device: { site: s, profile },
-          point,
-          arbitration: commandable ? 'device' : 'controller',
-        });
-      }
-    }
+    this.refs = pointRefs(site);
+    const now = (): number => this.clock.now();
+    this.expiryTimers = new KeyedTimers(timers, now);
+    this.writer = new PointWriter(writes, log);
+    this.arbiter = new Arbiter(this.writer, new KeyedTimers(timers, now), now, log, {
+      save: (st, array, output) => this.commit(st, array, output),
+      serial: (key, fn) => this.serial(key, fn),
+    });
+    this.fallback = new FallbackSync(this.writer, this.arbiter, new KeyedTimers(timers, now), now, log, {
+      serial: (key, fn) => this.serial(key, fn),
+    });
+    let first = true;
+    this.linkSubscription = (link?.state$ ?? of('AUTONOMOUS'))
+      .pipe(map((state) => state === 'AUTONOMOUS'))
+      .subscribe((autonomous) => {
+        if (autonomous === this.arbiter.autonomous && !first) return;
+        this.arbiter.autonomous = autonomous;
+        // The first state is the one the arrays are loaded and re-asserted in: nothing to re-arbitrate yet.
+        if (!first) this.modeApplied = this.applyMode();
+        first = false;
+      });
   }
 
   onApplicationBootstrap(): void {
@@ -136,11 +146,23 @@ export class CommandService implements OnApplicationBootstrap, OnModuleDestroy {
     );
   }
 
-  onModuleDestroy(): void {
+  /**
+   * Stops every timer, refuses what is queued (ShuttingDownError) and waits for
+   * the writes under way: the drivers close after this (on application
+   * shutdown), so no write reaches a closed driver and reopens its connection.
+   */
+  async onModuleDestroy(): Promise<void> {
     this.closed = true;
-    for (const t of [...this.expiryTimers.values(), ...this.gateTimers.values()]) this.timers.clear(t);
-    this.expiryTimers.clear();
-    this.gateTimers.clear();
+    this.linkSubscription.unsubscribe();
+    this.expiryTimers.close();
+    this.arbiter.close();
+    this.fallback.close();
+    await Promise.allSettled([...this.chains.values()]);
+  }
+
+  /** Whether fallback slot 12 is in force (the link is AUTONOMOUS). */
+  get autonomous(): boolean {
+    return this.arbiter.autonomous;
   }
 
   /** Loads the persisted arrays and re-asserts every output they command. */
@@ -158,13 +180,18 @@ export class CommandService implements OnApplicationBootstrap, OnModuleDestroy {
       const now = this.clock.now();
       const next = commandArray(st.array, { ...opts, now }, this.policy);
       if (ref.arbitration === 'device') {
-        await this.deviceWrite(ref, opts.priority, opts.value);
+        // Outside AUTONOMOUS the fallback slot is only mirrored; fallback.ts writes it when it comes into force.
+        if (opts.priority !== FALLBACK_PRIORITY || this.autonomous)
+          await this.writer.writeSlot(ref, opts.priority, opts.value);
         await this.commit(st, next, st.output);
       } else {
-        await this.arbitrate(st, next, now, { force: false, background: false });
+        await this.arbiter.arbitrate(st, next, now, { force: false, background: false });
       }
       const message = `command ${pointId} = ${opts.value} at priority ${opts.priority} by ${opts.source}`;
-      this.log.info({ point: pointId, priority: opts.priority, value: opts.value, source: opts.source }, message);
+      this.log.info(
+        { point: pointId, priority: opts.priority, value: opts.value, source: opts.source },
+        message,
+      );
       await this.events.record({
         type: 'command',
         source: opts.source,
@@ -191,14 +218,23 @@ export class CommandService implements OnApplicationBootstrap, OnModuleDestroy {
       const next = relinquishArray(st.array, priority, source, now);
       if (next !== st.array) {
         if (ref.arbitration === 'device') {
-          await this.deviceRelinquish(ref, priority);
+          // A fallback slot is on the device only while AUTONOMOUS; outside it fallback.ts clears one left by a failed NULL.
+          if (priority !== FALLBACK_PRIORITY || this.autonomous)
+            await this.writer.relinquishSlot(ref, priority);
           await this.commit(st, next, st.output);
+          if (priority === FALLBACK_PRIORITY && !this.autonomous) await this.fallback.applyNow(st);
         } else {
-          await this.arbitrate(st, next, now, { force: false, background: false });
+          await this.arbiter.arbitrate(st, next, now, { force: false, background: false });
         }
         const message = `relinquish ${pointId} priority ${priority}`;
         this.log.info({ point: pointId, priority, source }, message);
-        await this.events.record({ type: 'relinquish', source, subject: pointId, message, data: { priority } });
+        await this.events.record({
+          type: 'relinquish',
+          source,
+          subject: pointId,
+          message,
+          data: { priority },
+        });
         this.scheduleExpiry(st);
       }
       return this.viewOf(st);
@@ -210,6 +246,14 @@ export class CommandService implements OnApplicationBootstrap, OnModuleDestroy {
     const ref = this.refs.get(pointId);
     if (!ref || ref.point.access !== 'write') throw new UnknownPointError(pointId, ref !== undefined);
     return this.viewOf(this.states.get(pointId) ?? this.stateOf(ref));
+  }
+
+  /** The points whose array holds `priority` for `source` (e.g. what a schedule left behind before a restart). */
+  async heldBy(priority: number, source: CommandSource): Promise<string[]> {
+    await this.ready();
+    return [...this.states.values()]
+      .filter((st) => slotAt(st.array, priority)?.source === source)
+      .map((st) => st.ref.key);
   }
 
   private writable(pointId: string): PointRef {
@@ -246,7 +290,10 @@ export class CommandService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private serial<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const run = (this.chains.get(key) ?? Promise.resolve()).then(fn);
+    const run = (this.chains.get(key) ?? Promise.resolve()).then(() => {
+      if (this.closed) throw new ShuttingDownError(key);
+      return fn();
+    });
     this.chains.set(
       key,
       run.catch(() => undefined),
@@ -254,88 +301,38 @@ export class CommandService implements OnApplicationBootstrap, OnModuleDestroy {
     return run;
   }
 
-  /**
-   * Controller arbitration: write what the gate allows of the winner, then persist.
-   * In the foreground a failed write throws and nothing is kept; in the
-   * background (expiry, gate timer, re-assert) the array is kept and the write retried.
-   */
-  private async arbitrate(
-    st: PointState,
-    array: PriorityArray,
-    now: number,
-    mode: { force: boolean; background: boolean },
-  ): Promise<void> {
-    const { point } = st.ref;
-    const win = effective(array, { now, autonomous: false, relinquishDefault: point.failSafe ?? Number.NaN });
-    if (win.priority === null && point.failSafe === undefined) {
-      st.pending = undefined;
-      await this.commit(st, array, st.output);
-      return;
-    }
-    const decision = decideOutput(st.output, win, now, gateLimitsFor(point));
-    let output = st.output;
-    if (decision.write || mode.force) {
-      try {
-        await this.writeOutput(st.ref, decision.value);
-        output = advanceState(st.output, decision, now);
-      } catch (err) {
-        if (!mode.background) throw err;
-        this.log.warn({ point: st.ref.key }, `${(err as Error).message}; retrying in ${RETRY_MS} ms`);
-        await this.commit(st, array, output);
-        this.scheduleGate(st, now + RETRY_MS);
-        return;
-      }
-    } else {
-      output = advanceState(st.output, decision, now);
-    }
-    await this.commit(st, array, output);
-    st.pending =
-      decision.heldUntil !== undefined && decision.reason !== undefined
-        ? { value: decision.target, heldUntil: decision.heldUntil, reason: decision.reason }
-        : undefined;
-    if (st.pending)
-      this.scheduleGate(
-        st,
-        st.pending.reason === 'rate-limit'
-          ? Math.min(st.pending.heldUntil, now + RAMP_STEP_MS)
-          : st.pending.heldUntil,
-      );
-  }
-
-  private async commit(st: PointState, array: PriorityArray, output: OutputState): Promise<void> {
+  private async commit(st: PointState, array: PriorityArray, output: PointState['output']): Promise<void> {
     await this.store.save({ array, output }, this.clock.now());
     st.array = array;
     st.output = output;
   }
 
-  private scheduleGate(st: PointState, at: number): void {
-    const key = st.ref.key;
-    const old = this.gateTimers.get(key);
-    if (old !== undefined) this.timers.clear(old);
+  /** Re-arbitrates every point holding the fallback slot after a change into or out of AUTONOMOUS. */
+  private async applyMode(): Promise<void> {
+    await this.ready();
     if (this.closed) return;
-    const handle = this.timers.set(() => {
-      this.gateTimers.delete(key);
-      this.serial(key, () =>
-        this.arbitrate(st, st.array, this.clock.now(), { force: false, background: true }),
-      ).catch((err: unknown) => this.log.error({ point: key, err: errorInfo(err) }, 'gate step failed'));
-    }, at - this.clock.now());
-    this.gateTimers.set(key, handle);
+    const states = [...this.states.values()];
+    const holding = states.filter((st) => slotAt(st.array, FALLBACK_PRIORITY) !== null);
+    this.log.info(
+      { autonomous: this.autonomous, points: holding.map((st) => st.ref.key) },
+      `fallback slot ${FALLBACK_PRIORITY} ${this.autonomous ? 'in force' : 'out of force'} on ${holding.length} point(s)`,
+    );
+    // Every point, behind its queue: one whose command is in flight may hold slot 12 by the time its turn comes.
+    await Promise.all(states.map((st) => this.fallback.apply(st)));
   }
 
   private scheduleExpiry(st: PointState): void {
     const key = st.ref.key;
-    const old = this.expiryTimers.get(key);
-    if (old !== undefined) this.timers.clear(old);
-    this.expiryTimers.delete(key);
     const at = nextExpiry(st.array);
-    if (at === null || this.closed) return;
-    const handle = this.timers.set(() => {
-      this.expiryTimers.delete(key);
+    if (at === null) {
+      this.expiryTimers.clear(key);
+      return;
+    }
+    this.expiryTimers.set(key, at, () => {
       this.serial(key, () => this.expireNow(st)).catch((err: unknown) =>
         this.log.error({ point: key, err: errorInfo(err) }, 'expiry failed'),
       );
-    }, at - this.clock.now());
-    this.expiryTimers.set(key, handle);
+    });
   }
 
   /** Removes ended slots (each reported once), frees them on the device or writes the next winner. */
@@ -357,13 +354,18 @@ export class CommandService implements OnApplicationBootstrap, OnModuleDestroy {
       });
     }
     if (st.ref.arbitration === 'device') {
-      for (const slot of expired) await this.bestEffort(() => this.deviceRelinquish(st.ref, slot.priority));
+      for (const slot of expired)
+        if (slot.priority !== FALLBACK_PRIORITY || this.autonomous)
+          await this.writer.bestEffort(() => this.writer.relinquishSlot(st.ref, slot.priority));
       if (opts.reassert)
         for (const slot of heldSlots(array))
-          await this.bestEffort(() => this.deviceWrite(st.ref, slot.priority, slot.value));
+          if (slot.priority !== FALLBACK_PRIORITY)
+            await this.writer.bestEffort(() => this.writer.writeSlot(st.ref, slot.priority, slot.value));
       await this.commit(st, array, st.output);
+      // The device is set to what the mode says of slot 12, whatever it held before the restart.
+      if (opts.reassert && slotAt(array, FALLBACK_PRIORITY) !== null) await this.fallback.applyNow(st);
     } else if (expired.length > 0 || opts.reassert) {
-      await this.arbitrate(st, array, now, { force: opts.reassert === true, background: true });
+      await this.arbiter.arbitrate(st, array, now, { force: opts.reassert === true, background: true });
     }
     this.scheduleExpiry(st);
   }
@@ -373,42 +375,10 @@ export class CommandService implements OnApplicationBootstrap, OnModuleDestroy {
     return st ? this.expireNow(st, { reassert: true }) : Promise.resolve();
   }
 
-  private async bestEffort(fn: () => Promise<void>): Promise<void> {
-    try {
-      await fn();
-    } catch (err) {
-      this.log.warn({ err: errorInfo(err) }, (err as Error).message);
-    }
-  }
-
-  private async deviceWrite(ref: PointRef, priority: number, value: number): Promise<void> {
-    const [deviceId, pointId] = [ref.device.site.id, ref.point.id];
-    try {
-      await this.writes.writeSlot({ deviceId, pointId, value, priority });
-    } catch (err) {
-      throw new CommandWriteFailedError(ref.key, errorInfo(err));
-    }
-  }
-
-  private async deviceRelinquish(ref: PointRef, priority: number): Promise<void> {
-    try {
-      await this.writes.relinquishSlot({ deviceId: ref.device.site.id, pointId: ref.point.id, priority });
-    } catch (err) {
-      throw new CommandWriteFailedError(ref.key, errorInfo(err));
-    }
-  }
-
-  private async writeOutput(ref: PointRef, value: number): Promise<void> {
-    try {
-      await this.writes.write({ deviceId: ref.device.site.id, pointId: ref.point.id, value });
-    } catch (err) {
-      throw new CommandWriteFailedError(ref.key, errorInfo(err));
-    }
-  }
-
   private viewOf(st: PointState): PriorityArrayDto {
     return priorityArrayView(st.array, {
       now: this.clock.now(),
+      autonomous: this.autonomous,
       relinquishDefault: st.ref.point.failSafe ?? null,
       arbitration: st.ref.arbitration,
       ...(st.pending && st.pending.heldUntil > this.clock.now() ? { pending: st.pending } : {}),

@@ -10,6 +10,7 @@
  *   422 the value is well-formed but outside the point's safety envelope
  *       (safe range, not 0/1 for a binary point, not a declared state)
  *   502 the device did not take the verified write; nothing was applied
+ *   503 the controller is shutting down; nothing was done
  */
 import {
   BadRequestException,
@@ -25,6 +26,7 @@ import {
   NotFoundException,
   Param,
   Post,
+  ServiceUnavailableException,
   UnprocessableEntityException,
 } from '@nestjs/common';
 import type { PriorityArrayDto } from '#libs/contracts';
@@ -33,7 +35,7 @@ import type { CommandSource } from '#libs/priority';
 import { CLOCK } from '../common/clock.js';
 import type { Clock } from '../common/clock.js';
 import { BodyError, parseCommandBody } from './command-body.js';
-import { CommandWriteFailedError, UnknownPointError } from './command-errors.js';
+import { CommandWriteFailedError, ShuttingDownError, UnknownPointError } from './command-errors.js';
 import { CommandService } from './command.service.js';
 
 const API_SOURCE: CommandSource = 'operator';
@@ -82,6 +84,7 @@ function toHttp(err: unknown): unknown {
   if (err instanceof BodyError) return new BadRequestException(err.message);
   if (err instanceof UnknownPointError) return new NotFoundException(err.message);
   if (err instanceof CommandWriteFailedError) return new HttpException(err.message, HttpStatus.BAD_GATEWAY);
+  if (err instanceof ShuttingDownError) return new ServiceUnavailableException(err.message);
   if (!(err instanceof CommandRefusedError)) return err;
   switch (err.code) {
     case 'not-writable':

@@ -5,7 +5,7 @@ import { CommandService } from './command.service.js';
 import { CommandsController } from './commands.controller.js';
 import { systemTimers, TIMERS } from './timers.js';
 
-/** Priority arbitration and its API; WriteService comes from FieldbusModule. */
+/** Priority arbitration and its API; WriteService comes from FieldbusModule. TIMERS is shared with the schedule runner. */
 @Module({
   imports: [FieldbusModule],
   controllers: [CommandsController],
@@ -14,6 +14,6 @@ import { systemTimers, TIMERS } from './timers.js';
     { provide: COMMAND_STORE, useClass: SqliteCommandStore },
     { provide: TIMERS, useValue: systemTimers },
   ],
-  exports: [CommandService],
+  exports: [CommandService, TIMERS],
 })
 export class CommandsModule {}

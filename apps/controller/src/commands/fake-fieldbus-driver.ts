@@ -2,8 +2,9 @@
  * FakeFieldbusDriver: a fake device behind the driver port, for the command
  * service's unit tests. BACnet flavour keeps a 16-slot priority array and
  * arbitrates like a commandable object (ASHRAE 135 §19.2); Modbus flavour just
- * holds the last value. Named failure mode: `failWrites` (every write is
- * refused with a device error), and `setBehindTheBack` (the hardware changes
+ * holds the last value. Named failure modes: `failWrites` (every write and
+ * relinquish is refused with a device error), `writeGate` (writes wait for it:
+ * a slow device), and `setBehindTheBack` (the hardware changes
  * without the controller, as after a power cycle).
  */
 import { FieldbusError } from '#libs/fieldbus';
@@ -21,6 +22,8 @@ export class FakeFieldbusDriver implements FieldbusDriver {
   readonly calls: Array<{ op: 'write' | 'relinquish'; point: string; value?: number; priority?: number }> =
     [];
   failWrites = false;
+  /** While set, every write waits for it first (a slow device: a command still in flight). */
+  writeGate: Promise<void> | undefined;
   private readonly values = new Map<string, number>();
   private readonly arrays = new Map<string, (number | null)[]>();
 
@@ -63,7 +66,12 @@ export class FakeFieldbusDriver implements FieldbusDriver {
     );
   }
 
-  write(_d: DeviceContext, req: WriteRequest): Promise<void> {
+  write(d: DeviceContext, req: WriteRequest): Promise<void> {
+    const gate = this.writeGate;
+    return gate ? gate.then(() => this.writeNow(d, req)) : this.writeNow(d, req);
+  }
+
+  private writeNow(_d: DeviceContext, req: WriteRequest): Promise<void> {
     this.calls.push({ op: 'write', point: req.point.id, value: req.value, priority: req.priority });
     if (this.failWrites)
       return Promise.reject(new FieldbusError('bacnet-error:property/write-access-denied', 'refused (fake)'));
@@ -77,6 +85,8 @@ export class FakeFieldbusDriver implements FieldbusDriver {
 
   relinquish(_d: DeviceContext, point: PointDef, priority: number): Promise<void> {
     this.calls.push({ op: 'relinquish', point: point.id, priority });
+    if (this.failWrites)
+      return Promise.reject(new FieldbusError('bacnet-error:property/write-access-denied', 'refused (fake)'));
     if (this.protocol !== 'bacnet') return Promise.reject(new FieldbusError('not-supported', 'modbus'));
     const slots = this.slots(point.id).slice();
     slots[priority - 1] = null;

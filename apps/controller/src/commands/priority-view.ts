@@ -1,6 +1,6 @@
 /** Maps a point's priority array and gate decision to the API's view (libs/contracts PriorityArrayDto). */
 import type { PriorityArrayDto } from '#libs/contracts';
-import { effective, heldSlots } from '#libs/priority';
+import { effective, FALLBACK_PRIORITY, heldSlots, isLive } from '#libs/priority';
 import type { HoldReason, PriorityArray } from '#libs/priority';
 
 export interface Pending {
@@ -15,6 +15,8 @@ export function priorityArrayView(
   array: PriorityArray,
   opts: {
     now: number;
+    /** The link is AUTONOMOUS: fallback slot 12 counts. */
+    autonomous: boolean;
     relinquishDefault: number | null;
     arbitration: 'device' | 'controller';
     pending?: Pending;
@@ -22,7 +24,7 @@ export function priorityArrayView(
 ): PriorityArrayDto {
   const win = effective(array, {
     now: opts.now,
-    autonomous: false,
+    autonomous: opts.autonomous,
     relinquishDefault: opts.relinquishDefault ?? Number.NaN,
   });
   const view: PriorityArrayDto = {
@@ -33,6 +35,7 @@ export function priorityArrayView(
       source: s.source,
       at: iso(s.at),
       ...(s.expiresAt !== undefined ? { expiresAt: iso(s.expiresAt) } : {}),
+      inForce: isLive(s, opts.now) && (s.priority !== FALLBACK_PRIORITY || opts.autonomous),
     })),
     effective: {
       value: win.priority === null ? opts.relinquishDefault : win.value,

@@ -54,6 +54,65 @@ describe('loadConfig', () => {
     expect(text).toContain('colour');
   });
 
+  describe('BACnet BBMD (foreign-device registration)', () => {
+    const problemsOf = (env: NodeJS.ProcessEnv): string => {
+      try {
+        loadConfig(env, root);
+      } catch (e) {
+        if (e instanceof ConfigError) return e.message;
+        throw e;
+      }
+      throw new Error('expected a ConfigError');
+    };
+
+    it('has none unless configured', () => {
+      expect(loadConfig({}, root).bacnet.bbmd).toBeUndefined();
+    });
+
+    it('takes the BBMD and its time-to-live from the environment', () => {
+      const c = loadConfig(
+        { BULWARK_BACNET_BBMD: '192.168.1.10:47808', BULWARK_BACNET_BBMD_TTL: '600' },
+        root,
+      );
+      expect(c.bacnet).toMatchObject({
+        port: 47900,
+        bbmd: { address: '192.168.1.10:47808', ttlSeconds: 600 },
+      });
+      // A bare host means the BACnet/IP port; the time-to-live is left to the client's default.
+      expect(loadConfig({ BULWARK_BACNET_BBMD: 'bbmd.site.example' }, root).bacnet.bbmd).toEqual({
+        address: 'bbmd.site.example',
+      });
+    });
+
+    it('takes it from the config file, the environment winning', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+      const file = join(dir, 'controller.yaml');
+      writeFileSync(file, 'bacnet:\n  bbmd:\n    address: 10.0.0.1:47808\n    ttlSeconds: 120\n');
+      expect(loadConfig({ BULWARK_CONFIG: file }, root).bacnet.bbmd).toEqual({
+        address: '10.0.0.1:47808',
+        ttlSeconds: 120,
+      });
+      const c = loadConfig({ BULWARK_CONFIG: file, BULWARK_BACNET_BBMD: '10.0.0.2:47809' }, root);
+      expect(c.bacnet.bbmd).toEqual({ address: '10.0.0.2:47809', ttlSeconds: 120 });
+    });
+
+    it('names a bad address, a bad time-to-live and a time-to-live without a BBMD', () => {
+      const text = problemsOf({ BULWARK_BACNET_BBMD: '10.0.0.1:99999', BULWARK_BACNET_BBMD_TTL: '0' });
+      expect(text).toContain('BULWARK_BACNET_BBMD (bacnet.bbmd.address): must be host:port (port 1..65535)');
+      expect(text).toContain('BULWARK_BACNET_BBMD_TTL (bacnet.bbmd.ttlSeconds): must be >= 1');
+      expect(problemsOf({ BULWARK_BACNET_BBMD: 'http://10.0.0.1' })).toContain('must be host:port');
+      expect(problemsOf({ BULWARK_BACNET_BBMD: '10.0.0.1', BULWARK_BACNET_BBMD_TTL: 'soon' })).toContain(
+        'BULWARK_BACNET_BBMD_TTL: "soon" is not a whole number',
+      );
+      expect(problemsOf({ BULWARK_BACNET_BBMD: '10.0.0.1', BULWARK_BACNET_BBMD_TTL: '70000' })).toContain(
+        'must be <= 65535',
+      );
+      expect(problemsOf({ BULWARK_BACNET_BBMD_TTL: '300' })).toContain(
+        "bacnet.bbmd: must have required property 'address'",
+      );
+    });
+  });
+
   it('reports an unreadable config file by name', () => {
     expect(() => loadConfig({ BULWARK_CONFIG: '/nonexistent/c.yaml' }, root)).toThrow(
       /BULWARK_CONFIG \(\/nonexistent\/c\.yaml\)/,

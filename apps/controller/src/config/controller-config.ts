@@ -8,6 +8,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import { parse as parseYaml } from 'yaml';
+import { resolveLinkOptions } from '#libs/link';
+import type { LinkOptions } from '#libs/link';
 
 export interface ControllerConfig {
   host: string;
@@ -19,9 +21,43 @@ export interface ControllerConfig {
   /** The SQLite file. */
   database: string;
   /** The controller's own BACnet/IP endpoint. Never 127.0.0.1:47808 on loopback (STACK.md, BACnet trap 2). */
-  bacnet: { interface: string; port: number; broadcastAddress: string };
+  bacnet: { interface: string; port: number; broadcastAddress: string; bbmd?: BbmdConfig };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** The cloud link (DESIGN.md point 5). Absent: driver 'none'. */
+  link?: LinkConfig;
 }
+
+/**
+ * What drives the link, and overrides of libs/link's LinkOptions. 'none': no
+ * cloud configured, so the controller is AUTONOMOUS from the start and for good
+ * (the truth without a cloud). 'manual': libs/link's ManualLinkDriver behind a
+ * simulated cloud that answers until `PUT /api/v1/mode/simulated-link` says
+ * otherwise: a fake, for tests and the demo.
+ */
+export type LinkConfig = { driver: 'none' | 'manual' } & Partial<LinkOptions>;
+
+/**
+ * The controller detects a loss in 4 s (libs/link's default is 5 s), leaving
+ * 1 s for the fallback writes: the fallback schedules reach the devices within
+ * 5 s of the last exchange with the cloud (issue 4, DESIGN.md point 5).
+ */
+export const CONTROLLER_LINK_DEFAULTS: Readonly<Partial<LinkOptions>> = { autonomousAfterMs: 4000 };
+
+/**
+ * A BBMD to join the BACnet network through, as a foreign device (ASHRAE 135
+ * Annex J.5.2), when the devices live on another IP subnet: the client
+ * registers at start and renews at half the time-to-live, and its Who-Is goes
+ * to the BBMD as Distribute-Broadcast-To-Network. `address` is 'host:port'
+ * (bare host: 47808); `ttlSeconds` 1..65535, default 300 (libs/bacnet).
+ */
+export interface BbmdConfig {
+  address: string;
+  ttlSeconds?: number;
+}
+
+/** 'host' or 'host:port' with a port 1..65535. */
+const HOST_PORT =
+  '^[A-Za-z0-9._-]+(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3}))?$';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -48,9 +84,32 @@ const schema = {
         interface: { type: 'string', minLength: 1 },
         port: { type: 'integer', minimum: 0, maximum: 65535 },
         broadcastAddress: { type: 'string', minLength: 1 },
+        bbmd: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['address'],
+          properties: {
+            address: { type: 'string', pattern: HOST_PORT },
+            ttlSeconds: { type: 'integer', minimum: 1, maximum: 65535 },
+          },
+        },
       },
     },
     logLevel: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
+    link: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['driver'],
+      properties: {
+        driver: { enum: ['none', 'manual'] },
+        degradedAfterMs: { type: 'number' },
+        autonomousAfterMs: { type: 'number' },
+        reconnectAfterSuccesses: { type: 'integer' },
+        recoverAfterSuccesses: { type: 'integer' },
+        recoverMinMs: { type: 'number' },
+        initialState: { enum: ['AUTONOMOUS', 'CONNECTED'] },
+      },
+    },
   },
 } as const;
 
@@ -64,9 +123,12 @@ const ENV: Record<string, string> = {
   BULWARK_BACNET_INTERFACE: 'bacnet.interface',
   BULWARK_BACNET_PORT: 'bacnet.port',
   BULWARK_BACNET_BROADCAST: 'bacnet.broadcastAddress',
+  BULWARK_BACNET_BBMD: 'bacnet.bbmd.address',
+  BULWARK_BACNET_BBMD_TTL: 'bacnet.bbmd.ttlSeconds',
   BULWARK_LOG_LEVEL: 'logLevel',
+  BULWARK_LINK_DRIVER: 'link.driver',
 };
-const NUMERIC = new Set(['port', 'bacnet.port']);
+const NUMERIC = new Set(['port', 'bacnet.port', 'bacnet.bbmd.ttlSeconds']);
 
 export function loadConfig(env: NodeJS.ProcessEnv, root: string): ControllerConfig {
   const problems: string[] = [];
@@ -90,6 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, root: string): ControllerConf
     database: resolve(root, 'var/controller.sqlite'),
     logLevel: 'info',
     ...file,
+    link: { driver: 'none', ...(file.link as object | undefined) },
     bacnet: {
       interface: '127.0.0.1',
       port: bacnetPort,
@@ -101,7 +164,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, root: string): ControllerConf
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
     if (NUMERIC.has(path) && !/^\d+$/.test(raw)) {
-      problems.push(`${name}: "${raw}" is not a port number`);
+      problems.push(`${name}: "${raw}" is not ${path.endsWith('port') ? 'a port number' : 'a whole number'}`);
       continue;
     }
     setPath(merged, path, NUMERIC.has(path) ? Number(raw) : raw);
@@ -114,12 +177,29 @@ export function loadConfig(env: NodeJS.ProcessEnv, root: string): ControllerConf
       const where = path || (e.params as { additionalProperty?: string }).additionalProperty || '(root)';
       const envName = Object.entries(ENV).find(([, p]) => p === path)?.[0];
       const allowed = (e.params as { allowedValues?: unknown[] }).allowedValues;
-      const message = allowed ? `must be one of ${allowed.join(', ')}` : (e.message ?? 'invalid');
+      const message = allowed
+        ? `must be one of ${allowed.join(', ')}`
+        : e.keyword === 'pattern'
+          ? 'must be host:port (port 1..65535), e.g. 192.168.1.10:47808'
+          : (e.message ?? 'invalid');
       problems.push(`${envName ? `${envName} (${where})` : where}: ${message}`);
+    }
+  }
+  if (problems.length === 0) {
+    try {
+      resolveLinkOptions(linkOptions(merged.link as LinkConfig));
+    } catch (err) {
+      problems.push((err as Error).message);
     }
   }
   if (problems.length) throw new ConfigError(problems);
   return merged as unknown as ControllerConfig;
+}
+
+/** The LinkOptions a link config asks for: the controller's defaults, then its overrides. */
+export function linkOptions(link: LinkConfig | undefined): Partial<LinkOptions> {
+  const { driver: _driver, ...overrides } = link ?? { driver: 'none' };
+  return { ...CONTROLLER_LINK_DEFAULTS, ...overrides };
 }
 
 function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {

@@ -6,13 +6,25 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
+import { AlarmRow } from '../alarms/alarm.entity.js';
 import { PointCommandState } from '../commands/point-command-state.entity.js';
+import { EventRow } from '../events/event.entity.js';
+import { InterlockStateRow } from '../interlocks/interlock-state.entity.js';
 import { PointSample } from '../points/point-sample.entity.js';
 import { Init1764230400000 } from './migrations/1764230400000-init.js';
 import { Commands1764403200000 } from './migrations/1764403200000-commands.js';
+import { Snapshots1764489600000 } from './migrations/1764489600000-snapshots.js';
+import { EventsAlarms1764576000000 } from './migrations/1764576000000-events-alarms.js';
+import { Interlocks1764662400000 } from './migrations/1764662400000-interlocks.js';
 
-export const ENTITIES = [PointSample, PointCommandState];
-export const MIGRATIONS = [Init1764230400000, Commands1764403200000];
+export const ENTITIES = [PointSample, PointCommandState, EventRow, AlarmRow, InterlockStateRow];
+export const MIGRATIONS = [
+  Init1764230400000,
+  Commands1764403200000,
+  Snapshots1764489600000,
+  EventsAlarms1764576000000,
+  Interlocks1764662400000,
+];
 
 export function dataSourceOptions(file: string): DataSourceOptions {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });

@@ -15,6 +15,17 @@ export type EventType =
   | 'alarm'
   | 'configuration';
 
+export const EVENT_TYPES: readonly EventType[] = [
+  'command',
+  'relinquish',
+  'expiry',
+  'mode-change',
+  'schedule-transition',
+  'interlock',
+  'alarm',
+  'configuration',
+];
+
 export interface NewEvent {
   type: EventType;
   /** Who caused it: a command source (operator, cloud, schedule, ...), 'link', 'interlock:<rule>', a user name. */
@@ -36,7 +47,7 @@ export interface EventSink {
 
 export const EVENT_SINK = Symbol('EVENT_SINK');
 
-/** Keeps events in memory; for unit tests, and the default until the SQLite store is wired. */
+/** Keeps events in memory; for unit tests. The controller records through SqliteEventStore (event-store.ts). */
 export class MemoryEventSink implements EventSink {
   readonly events: (NewEvent & { at: number })[] = [];
   constructor(private readonly now: () => number = Date.now) {}

@@ -14,6 +14,7 @@ import type { DeviceContext } from '#libs/fieldbus';
 import { findRepoRoot, loadProfile } from '#libs/profiles';
 import { TestBbmd } from '../../../../libs/bacnet/src/test-support/bbmd.js';
 import { deviceForProfile } from '../../../../libs/bacnet/src/test-support/profile-device.js';
+import { loadConfig } from '../config/controller-config.js';
 import { BacnetDriver } from './bacnet-driver.js';
 
 const VAV = loadProfile(resolve(findRepoRoot(), 'hardware-profiles/bacnet/johnson-controls/cvm-vav.yaml'));
@@ -77,5 +78,35 @@ describe('BacnetDriver behind a BBMD', () => {
     await pause(120); // the breaker's backoff
     const after = await driver.readMany(ctx, VAV.points);
     expect(after.every((o) => o.error === undefined)).toBe(true);
+  });
+
+  it('registers with the BBMD the controller config names, at its time-to-live, and finds a device behind it', async () => {
+    const bbmd = new TestBbmd({ graceSeconds: 0 });
+    await bbmd.start();
+    closers.push(() => bbmd.close());
+    const device = deviceForProfile(VAV, {
+      deviceInstance: 602,
+      broadcastAddress: bbmd.address,
+      iAmBroadcast: true,
+    });
+    const at = `127.0.0.1:${(await device.start()).port}`;
+    closers.push(() => device.close());
+    bbmd.serve(at);
+
+    const config = loadConfig(
+      { BULWARK_BACNET_BBMD: bbmd.address, BULWARK_BACNET_BBMD_TTL: '90', BULWARK_BACNET_PORT: '0' },
+      findRepoRoot(),
+    );
+    // As the fieldbus module builds the controller's client: the config's BACnet section, spread.
+    const client = new BacnetClient({ ...config.bacnet, timeoutMs: 300 });
+    await client.start();
+    closers.push(() => client.close());
+    expect(client.foreignDevice()).toMatchObject({ bbmd: bbmd.address, ttlSeconds: 90, registered: true });
+    expect(bbmd.table()).toEqual([
+      expect.objectContaining({ address: `127.0.0.1:${client.port}`, ttlSeconds: 90 }),
+    ]);
+    // A broadcast Who-Is goes through the BBMD, and the device's I-Am comes back through it.
+    const found = await client.whoIs({ lowLimit: 602, highLimit: 602, waitMs: 1000 });
+    expect(found.map((d) => d.address)).toEqual([at]);
   });
 });

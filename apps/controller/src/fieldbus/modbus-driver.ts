@@ -187,22 +187,16 @@ export class ModbusDriver implements FieldbusDriver {
 
   /** One scheduled request: retried within its slot on transient failures, named on failure. */
   private request<T>(d: DeviceRuntime, kind: RequestKind, op: (link: ModbusLink) => Promise<T>): Promise<T> {
-    return d.line.scheduler.submit(
-      kind,
-      d.key,
-      async () => {
-        for (let attempt = 0; ; attempt++) {
-          try {
-            return await d.line.withLink(op);
-          } catch (err) {
-            const e = toFieldbusError(err);
-            if (attempt >= d.retries || !isTransient(e)) throw e;
-            await sleep(systemClock, d.delayMs);
-          }
-        }
-      },
-      d.submitOptions,
-    );
+    return d.line.scheduler.submit(kind, d.key, () => this.attempt(d, op, 0), d.submitOptions);
+  }
+
+  /** Attempt `n` of a request; a success passes straight through (no async frame: this runs per request). */
+  private attempt<T>(d: DeviceRuntime, op: (link: ModbusLink) => Promise<T>, n: number): Promise<T> {
+    return d.line.withLink(op).then(undefined, (err: unknown) => {
+      const e = toFieldbusError(err);
+      if (n >= d.retries || !isTransient(e)) throw e;
+      return sleep(systemClock, d.delayMs).then(() => this.attempt(d, op, n + 1));
+    });
   }
 
   private runtime(device: DeviceContext): DeviceRuntime {

@@ -93,13 +93,29 @@ export class ModbusLine {
     return free ? this.runOn(free, op) : this.acquire().then((link) => this.runOn(link, op));
   }
 
-  private async runOn<T>(link: ModbusLink, op: (link: ModbusLink) => Promise<T>): Promise<T> {
+  /** Runs `op` and gives the connection back when it settles (promise callbacks, not an async frame: this is per request). */
+  private runOn<T>(link: ModbusLink, op: (link: ModbusLink) => Promise<T>): Promise<T> {
+    let result: Promise<T>;
     try {
-      return await op(link);
-    } finally {
-      if (this.closed) void link.close().catch(() => undefined);
-      else this.idle.push(link);
+      result = op(link);
+    } catch (err) {
+      result = Promise.reject(err);
     }
+    return result.then(
+      (value) => {
+        this.giveBack(link);
+        return value;
+      },
+      (err: unknown) => {
+        this.giveBack(link);
+        throw err;
+      },
+    );
+  }
+
+  private giveBack(link: ModbusLink): void {
+    if (this.closed) void link.close().catch(() => undefined);
+    else this.idle.push(link);
   }
 
   async close(): Promise<void> {

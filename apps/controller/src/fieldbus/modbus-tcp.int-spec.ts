@@ -213,20 +213,26 @@ describe('named faults: each a named error and a quality flag on its points, nev
     }
   }
 
-  it.each<[Fault, string]>([
-    ['timeout', 'timeout'],
-    ['garbage', 'timeout'],
-    ['truncated frame', 'timeout'],
-    ['truncated reply', 'bad-response'],
-    ['wrong unit id', 'bad-response'],
+  it.each<[Fault, string, RegExp]>([
+    ['timeout', 'timeout', /no response \(timed out\)$/],
+    ['garbage', 'bad-response', /: garbage frame: bytes 13 37 67 61 72 62 are no Modbus TCP header/],
+    [
+      'truncated frame',
+      'bad-response',
+      /: truncated frame: 11 of the 13 bytes its MBAP header announced, then silence$/,
+    ],
+    ['truncated reply', 'bad-response', /Data length error/],
+    ['wrong unit id', 'bad-response', /expected address 1 got 2/],
   ])(
     '%s: %s on every point of the device, the neighbour unaffected, one log line each way',
-    async (f, code) => {
-      expect(await scanThrough(f, code, ['a', 'b', 'c'])).toEqual([
+    async (f, code, named) => {
+      const lines = await scanThrough(f, code, ['a', 'b', 'c']);
+      expect(lines).toEqual([
         'device faulty ok',
         expect.stringMatching(new RegExp(`^device faulty comm-fail: ${code}: `)),
         'device faulty back to ok',
       ]);
+      expect(lines[1]).toMatch(named);
     },
     15000,
   );

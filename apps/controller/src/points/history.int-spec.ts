@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
-import { dataSourceOptions } from '../database/data-source.js';
+import { dataSourceOptions, MIGRATIONS } from '../database/data-source.js';
 import { HistoryService } from './history.service.js';
 
 describe('HistoryService on SQLite', () => {
@@ -28,7 +28,12 @@ describe('HistoryService on SQLite', () => {
 
   it('builds the schema through migrations and runs in WAL mode', async () => {
     const migrations = await db.query<Array<{ name: string }>>('SELECT name FROM migrations');
-    expect(migrations.map((m) => m.name)).toEqual(['Init1764230400000', 'Commands1764403200000']);
+    // Every registered migration ran, in timestamp order.
+    const expected = MIGRATIONS.map((m) => m.name).sort(
+      (a, b) => Number(a.match(/\d+$/)?.[0]) - Number(b.match(/\d+$/)?.[0]),
+    );
+    expect(migrations.map((m) => m.name)).toEqual(expected);
+    expect(expected).toContain('Init1764230400000');
     expect(await db.query('PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
   });
 

@@ -13,8 +13,15 @@
  */
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { FieldbusError, WriteFailedError, writeTolerance, writeVerified } from '#libs/fieldbus';
-import type { DeviceContext, FieldbusDriver, WriteAttempt, WriteOutcome } from '#libs/fieldbus';
+import { Subject } from 'rxjs';
+import { errorInfo, FieldbusError, WriteFailedError, writeTolerance, writeVerified } from '#libs/fieldbus';
+import type {
+  DeviceContext,
+  FieldbusDriver,
+  FieldbusErrorInfo,
+  WriteAttempt,
+  WriteOutcome,
+} from '#libs/fieldbus';
 import type { LoadedSite, PointDef } from '#libs/profiles';
 import { CLOCK } from '../common/clock.js';
 import type { Clock } from '../common/clock.js';
@@ -41,11 +48,26 @@ export interface WritePolicy {
   backoff: { baseMs: number; maxMs: number };
 }
 
+/** What became of one write, for the write-failure alarm: every write, relinquish and slot write reports once. */
+export interface WriteResult {
+  /** deviceId.pointId */
+  point: string;
+  ok: boolean;
+  /** null for a relinquish. */
+  value: number | null;
+  priority?: number;
+  /** Attempts made; 0 when the write was refused before reaching the device. */
+  attempts: number;
+  error?: FieldbusErrorInfo;
+  at: number;
+}
+
 export const DEFAULT_WRITE_POLICY: WritePolicy = { retries: 3, backoff: { baseMs: 250, maxMs: 5000 } };
 
 @Injectable()
 export class WriteService {
   policy: WritePolicy = DEFAULT_WRITE_POLICY;
+  readonly results$ = new Subject<WriteResult>();
 
   constructor(
     @Inject(SITE) private readonly site: LoadedSite,
@@ -82,6 +104,7 @@ export class WriteService {
         },
       });
       this.live.update(cmd.deviceId, cmd.pointId, outcome.readBack, this.clock.now());
+      this.report(key, cmd.value, cmd.priority, outcome.attempts.length);
       this.log.info(
         { device: cmd.deviceId, point: cmd.pointId, value: cmd.value, attempts: outcome.attempts.length },
         `wrote ${key} = ${cmd.value} (read back ${outcome.readBack}, ${outcome.attempts.length} attempt(s))`,
@@ -94,6 +117,7 @@ export class WriteService {
         { device: cmd.deviceId, point: cmd.pointId, value: cmd.value, code, attempts },
         `write ${key} = ${cmd.value} failed: ${err instanceof Error ? err.message : String(err)}`,
       );
+      this.report(key, cmd.value, cmd.priority, attempts, err);
       throw err;
     }
   }
@@ -106,7 +130,7 @@ export class WriteService {
     const { device, point } = this.find(cmd.deviceId, cmd.pointId);
     const driver = this.driverFor(device);
     const key = pointKey(cmd.deviceId, cmd.pointId);
-    return this.logged(key, cmd.value, `at priority ${cmd.priority}`, () =>
+    return this.logged(key, cmd.value, cmd.priority, `at priority ${cmd.priority}`, () =>
       writeVerified({
         value: cmd.value,
         label: `${key}@${cmd.priority}`,
@@ -138,7 +162,7 @@ export class WriteService {
     const driver = this.driverFor(device);
     const key = pointKey(cmd.deviceId, cmd.pointId);
     // writeVerified retries and backs off; "empty" is read back as 0 against an expected 0.
-    await this.logged(key, null, `relinquish priority ${cmd.priority}`, () =>
+    await this.logged(key, null, cmd.priority, `relinquish priority ${cmd.priority}`, () =>
       writeVerified({
         value: 0,
         label: `${key}@${cmd.priority}`,
@@ -179,12 +203,14 @@ export class WriteService {
   private async logged<T>(
     key: string,
     value: number | null,
+    priority: number,
     what: string,
     run: () => Promise<T>,
   ): Promise<T> {
     try {
       const result = await run();
       this.log.info({ point: key, value }, `wrote ${key} = ${String(value)} ${what}`);
+      this.report(key, value, priority, 1);
       return result;
     } catch (err) {
       const code = err instanceof FieldbusError ? err.code : 'internal';
@@ -192,8 +218,27 @@ export class WriteService {
         { point: key, value, code },
         `write ${key} = ${String(value)} ${what} failed: ${err instanceof Error ? err.message : String(err)}`,
       );
+      this.report(key, value, priority, err instanceof WriteFailedError ? err.attempts.length : 1, err);
       throw err;
     }
+  }
+
+  private report(
+    point: string,
+    value: number | null,
+    priority: number | undefined,
+    attempts: number,
+    err?: unknown,
+  ): void {
+    this.results$.next({
+      point,
+      ok: err === undefined,
+      value,
+      ...(priority !== undefined ? { priority } : {}),
+      attempts,
+      ...(err !== undefined ? { error: errorInfo(err) } : {}),
+      at: this.clock.now(),
+    });
   }
 
   private find(deviceId: string, pointId: string): { device: DeviceContext; point: PointDef } {

@@ -6,7 +6,7 @@
  * the hardware really received.
  */
 import { BacnetDevice } from '#libs/bacnet';
-import type { DeviceObjectDef, ObjectRef } from '#libs/bacnet';
+import type { DeviceObjectDef, ObjectRef, ScheduleObjectDef } from '#libs/bacnet';
 import type { PointDef, Profile, SiteDevice } from '#libs/profiles';
 import type { SimDeviceState, SimFaults } from '#libs/contracts';
 import { FaultState, initialValue, splitHostPort } from './sim-device.js';
@@ -28,6 +28,7 @@ export class BacnetSimDevice implements SimDevice {
   constructor(
     readonly site: SiteDevice,
     readonly profile: Profile,
+    scheduleObjects: ScheduleObjectDef[] = [],
   ) {
     this.id = site.id;
     const ep = site.bacnet;
@@ -64,6 +65,7 @@ export class BacnetSimDevice implements SimDevice {
       supportsRpm: profile.bacnet?.readPropertyMultiple ?? true,
       supportsCov: profile.bacnet?.cov ?? false,
       objects,
+      scheduleObjects,
     });
     this.device.onWrite((ref, value, priority) => {
       const id = [...this.refs].find(([, r]) => r.type === ref.type && r.instance === ref.instance)?.[0];
