@@ -57,6 +57,8 @@ interface LibClient {
     }>,
   ): Promise<{ values: unknown[] }>;
   close(): void;
+  /** Private in the typings, a plain field at run time (3.3.2); clear() without force sweeps only expired requests. */
+  _requestManager?: { clear?: (force?: boolean) => void };
 }
 type LibClientCtor = new (o: {
   port: number;
@@ -111,9 +113,17 @@ export function bareBacnet(port: number): {
     // own (cheap) path and removes the hang; `bounded` still bounds every call.
     apduTimeout: 3_600_000,
   });
+  // Without expiry sweeps its time-ordered list would keep every answered request (and its answer) for the whole
+  // run, a growing heap that slows the bare client scan after scan: a sweep once per invoke-id cycle drops them
+  // (nothing has expired, so the sweep fails nothing).
+  let calls = 0;
+  const sweep = (): void => {
+    if (++calls % 256 === 0) c._requestManager?.clear?.();
+  };
   const id = (o: BareObject) => ({ type: OBJECT_TYPES[o.type], instance: o.instance });
   return {
     rpm: async (address, objects) => {
+      sweep();
       const r = await bounded(
         c.readPropertyMultiple(
           { address },
@@ -127,6 +137,7 @@ export function bareBacnet(port: number): {
       return r.values.length;
     },
     rp: async (address, object) => {
+      sweep();
       await bounded(c.readProperty({ address }, id(object), PropertyIdentifier.PRESENT_VALUE), 3000);
     },
     close: () => c.close(),

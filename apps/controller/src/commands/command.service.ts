@@ -74,6 +74,9 @@ import type { Timers } from './timers.js';
 
 export { RAMP_STEP_MS, RETRY_MS } from './arbiter.js';
 
+/** How long a shutdown waits for the writes under way. */
+export const SHUTDOWN_WAIT_MS = 2000;
+
 export interface CommandOptions {
   value: number;
   priority: number;
@@ -148,7 +151,8 @@ export class CommandService implements OnApplicationBootstrap, OnModuleDestroy {
 
   /**
    * Stops every timer, refuses what is queued (ShuttingDownError) and waits for
-   * the writes under way: the drivers close after this (on application
+   * the writes under way, for at most SHUTDOWN_WAIT_MS (a dead device's retries
+   * must not hold the shutdown up): the drivers close after this (on application
    * shutdown), so no write reaches a closed driver and reopens its connection.
    */
   async onModuleDestroy(): Promise<void> {
@@ -157,7 +161,12 @@ export class CommandService implements OnApplicationBootstrap, OnModuleDestroy {
     this.expiryTimers.close();
     this.arbiter.close();
     this.fallback.close();
-    await Promise.allSettled([...this.chains.values()]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.chains.values()]),
+      new Promise((r) => (timer = setTimeout(r, SHUTDOWN_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
   }
 
   /** Whether fallback slot 12 is in force (the link is AUTONOMOUS). */

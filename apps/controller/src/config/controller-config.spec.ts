@@ -113,6 +113,28 @@ describe('loadConfig', () => {
     });
   });
 
+  it("takes the cloud link driver 'none' by default, 'manual' from the environment, and names bad link settings", () => {
+    expect(loadConfig({}, root).link).toEqual({ driver: 'none' });
+    expect(loadConfig({ BULWARK_LINK_DRIVER: 'manual' }, root).link).toEqual({ driver: 'manual' });
+    const problems = (env: NodeJS.ProcessEnv): string => {
+      try {
+        loadConfig(env, root);
+      } catch (e) {
+        return (e as ConfigError).message;
+      }
+      return '';
+    };
+    expect(problems({ BULWARK_LINK_DRIVER: 'cloud' })).toContain(
+      'BULWARK_LINK_DRIVER (link.driver): must be one of none, manual',
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const file = join(dir, 'c.yaml');
+    writeFileSync(file, 'link:\n  driver: manual\n  degradedAfterMs: 4500\n');
+    expect(problems({ BULWARK_CONFIG: file })).toContain(
+      'autonomousAfterMs (4000) must exceed degradedAfterMs (4500)',
+    );
+  });
+
   it('reports an unreadable config file by name', () => {
     expect(() => loadConfig({ BULWARK_CONFIG: '/nonexistent/c.yaml' }, root)).toThrow(
       /BULWARK_CONFIG \(\/nonexistent\/c\.yaml\)/,

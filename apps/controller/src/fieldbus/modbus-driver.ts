@@ -122,7 +122,7 @@ export class ModbusDriver implements FieldbusDriver {
       const { indices, offsets } = scan.layout(request, plan);
       for (let j = 0; j < indices.length; j++) {
         const i = indices[j];
-        const pointId = points[i].id;
+        const pointId = scan.ids[i];
         try {
           outcomes[i] = { pointId, value: scan.decoders[i](data, offsets[j]) };
         } catch (err) {

@@ -15,6 +15,7 @@ import type { PlanItem, PlannedRead, RegisterDecoder } from '#libs/modbus';
 import { pduAddress } from '#libs/profiles';
 import type { PointDef, Profile } from '#libs/profiles';
 import { tidier } from './engineering.js';
+import type { Tidier } from './engineering.js';
 import { encodingOf, isBitTable, planItem } from './modbus-points.js';
 
 /** A point's value out of its request's data, `at` words (or bits) into it. */
@@ -26,17 +27,42 @@ export interface RequestLayout {
   readonly offsets: Int32Array;
 }
 
+const bitDecoder: PointDecoder = (data, at) => ((data as readonly boolean[])[at] ? 1 : 0);
+
+/**
+ * Decoders shared by every point with the same encoding and the same tidying
+ * (tidier() hands out one function per policy, e.g. toSevenDigits for every
+ * float32): a scan's decode call then meets a handful of functions instead of
+ * one per point, which V8 can inline; with one per point it measured about
+ * twice as slow (bench:scan, 5,702 points).
+ */
+const shared = new WeakMap<Tidier, Map<string, PointDecoder>>();
+
+/** -0 and 0 are different scales (and offsets); String() would not tell them apart. */
+const num = (x: number): string => (Object.is(x, -0) ? '-0' : String(x));
+
 function pointDecoder(profile: Profile, p: PointDef): PointDecoder {
-  if (isBitTable(p)) return (data, at) => ((data as readonly boolean[])[at] ? 1 : 0);
-  const decode: RegisterDecoder = compileDecoder(encodingOf(profile, p));
+  if (isBitTable(p)) return bitDecoder;
+  const enc = encodingOf(profile, p);
   const tidy = tidier(p);
-  return (data, at) => tidy(decode(data as readonly number[], at));
+  const key = `${enc.dataType} ${enc.byteOrder} ${enc.wordOrder} ${num(enc.scale)} ${num(enc.offset)} ${enc.bit ?? ''}`;
+  let byEncoding = shared.get(tidy);
+  if (!byEncoding) shared.set(tidy, (byEncoding = new Map()));
+  let decoder = byEncoding.get(key);
+  if (!decoder) {
+    const decode: RegisterDecoder = compileDecoder(enc);
+    decoder = (data, at) => tidy(decode(data as readonly number[], at));
+    byEncoding.set(key, decoder);
+  }
+  return decoder;
 }
 
 export class ScanPlan {
   /** One plan item per point, in the points' order; the array stays the same object for the planner's cache. */
   readonly items: readonly PlanItem[];
   private readonly points: readonly PointDef[];
+  /** Every point's id, in the points' order (read per point per scan). */
+  readonly ids: readonly string[];
   private readonly addresses: Int32Array;
   readonly decoders: readonly PointDecoder[];
   private readonly indexOfItem = new Map<PlanItem, number>();
@@ -48,6 +74,7 @@ export class ScanPlan {
     points: readonly PointDef[],
   ) {
     this.points = points.slice();
+    this.ids = points.map((p) => p.id);
     this.items = points.map((p) => planItem(profile, p));
     this.addresses = Int32Array.from(points, (p) => pduAddress(profile, p));
     this.decoders = points.map((p) => pointDecoder(profile, p));

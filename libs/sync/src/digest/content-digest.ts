@@ -5,7 +5,8 @@
  * a recipient may pick the ones it supports); sha-256 must be there.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { parseDictionary } from 'structured-headers';
+import { parseDictionary } from '../structured-fields.js';
+import type { Dictionary } from '../structured-fields.js';
 import { SignatureError } from '../errors.js';
 
 export const CONTENT_DIGEST_ALGORITHM = 'sha-256';
@@ -15,7 +16,9 @@ const SHA256_BYTES = 32;
 export type Body = Uint8Array | string;
 
 export function bodyBytes(body: Body): Buffer {
-  return typeof body === 'string' ? Buffer.from(body, 'utf8') : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  return typeof body === 'string'
+    ? Buffer.from(body, 'utf8')
+    : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
 }
 
 /** The Content-Digest header value for `body`. */
@@ -28,7 +31,7 @@ export function contentDigest(body: Body): string {
  * sequence; members of other shapes are dropped unless they claim sha-256.
  */
 export function parseContentDigest(value: string): ReadonlyMap<string, Uint8Array> {
-  let dictionary: ReturnType<typeof parseDictionary>;
+  let dictionary: Dictionary;
   try {
     dictionary = parseDictionary(value);
   } catch (error) {
@@ -43,7 +46,10 @@ export function parseContentDigest(value: string): ReadonlyMap<string, Uint8Arra
     if (bare instanceof ArrayBuffer) {
       digests.set(algorithm, new Uint8Array(bare));
     } else if (algorithm === CONTENT_DIGEST_ALGORITHM) {
-      throw new SignatureError('digest-mismatch', 'Content-Digest sha-256 member is not a byte sequence (:base64:)');
+      throw new SignatureError(
+        'digest-mismatch',
+        'Content-Digest sha-256 member is not a byte sequence (:base64:)',
+      );
     }
   }
   return digests;

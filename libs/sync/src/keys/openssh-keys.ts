@@ -57,12 +57,20 @@ export function generateKeyPair(options: GenerateKeyOptions = {}): GeneratedKeyP
   if (seed.length !== ED25519_SIZE) {
     throw new KeyFormatError(`randomBytes(${ED25519_SIZE}) returned ${seed.length} bytes`);
   }
-  const pkcs8 = createPrivateKey({
+  const seedKey = createPrivateKey({
     key: Buffer.concat([PKCS8_ED25519_PREFIX, seed]),
     format: 'der',
     type: 'pkcs8',
-  }).export({ format: 'pem', type: 'pkcs8' });
-  const key = sshpk.parsePrivateKey(pkcs8, 'pkcs8');
+  });
+  // Built from parts, not parsed from PKCS#8: sshpk would re-derive the public half in slow JavaScript.
+  const publicRaw = Buffer.from(String(createPublicKey(seedKey).export({ format: 'jwk' }).x), 'base64url');
+  const key = new sshpk.PrivateKey({
+    type: 'ed25519',
+    parts: [
+      { name: 'A', data: publicRaw },
+      { name: 'k', data: seed },
+    ],
+  });
   key.comment = options.comment ?? '';
   const publicKey = toPublicLine(key.toPublic());
   return {
@@ -96,7 +104,9 @@ export function parsePrivateKey(text: string): SshPrivateKey {
     key = sshpk.parsePrivateKey(text, 'openssh');
   } catch (error) {
     if (error instanceof Error && error.name === 'KeyEncryptedError') {
-      throw new KeyFormatError('private key: encrypted with a passphrase; the controller needs an unencrypted key');
+      throw new KeyFormatError(
+        'private key: encrypted with a passphrase; the controller needs an unencrypted key',
+      );
     }
     throw new KeyFormatError(`private key: not an OpenSSH private key: ${messageOf(error)}`);
   }
@@ -106,7 +116,12 @@ export function parsePrivateKey(text: string): SshPrivateKey {
     throw new KeyFormatError(`private key: Ed25519 seed is ${seed.length} bytes, expected ${ED25519_SIZE}`);
   }
   const keyObject = createPrivateKey({
-    key: { kty: 'OKP', crv: 'Ed25519', d: seed.toString('base64url'), x: Buffer.from(publicKey.raw).toString('base64url') },
+    key: {
+      kty: 'OKP',
+      crv: 'Ed25519',
+      d: seed.toString('base64url'),
+      x: Buffer.from(publicKey.raw).toString('base64url'),
+    },
     format: 'jwk',
   });
   // sshpk stores the public half beside the seed; a file where they disagree would sign with a key nobody enrolled.
