@@ -16,6 +16,8 @@ import { FieldbusModule } from './fieldbus/fieldbus.module.js';
 import { HealthModule } from './health/health.module.js';
 import { InterlocksModule } from './interlocks/interlocks.module.js';
 import { LinkModule } from './link/link.module.js';
+import { OutboxModule } from './outbox/outbox.module.js';
+import { SyncModule } from './sync/sync.module.js';
 import { ScheduleRunnerModule } from './schedules/schedule-runner.module.js';
 import { PointsModule } from './points/points.module.js';
 import { SchedulesModule } from './schedules/schedules.module.js';
@@ -38,6 +40,7 @@ export class AppModule {
       imports: [
         TypeOrmModule.forRoot(dataSourceOptions(deps.config.database)),
         EventsModule,
+        OutboxModule,
         PointsModule,
         FieldbusModule,
         HealthModule,
@@ -49,6 +52,8 @@ export class AppModule {
         InterlocksModule,
         LinkModule,
         ScheduleRunnerModule,
+        // The sync client exists only with a cloud to talk to (link driver 'cloud').
+        ...(deps.config.cloud?.url && deps.config.link?.driver === 'cloud' ? [SyncModule] : []),
       ],
       providers: [
         { provide: CONFIG, useValue: deps.config },

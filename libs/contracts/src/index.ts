@@ -39,6 +39,22 @@ export interface HealthDto {
   uptimeSeconds: number;
   points: Record<PointQuality, number>;
   devices: DeviceHealthDto[];
+  /** The durable outbox (DESIGN.md point 6): what waits for the cloud and how long until the cap. */
+  outbox?: OutboxHealthDto;
+}
+
+export interface OutboxHealthDto {
+  /** Unsent records and their accounted bytes. */
+  backlog: number;
+  backlogBytes: number;
+  /** ISO 8601: when the oldest unsent record happened; null when nothing waits. */
+  oldestUnsentAt: string | null;
+  capBytes: number;
+  usedBytes: number;
+  /** Bytes appended per second over the last minute. */
+  ratePerSecond: number;
+  /** (capBytes − usedBytes) / ratePerSecond; null while nothing is appended. */
+  runwaySeconds: number | null;
 }
 
 /** RFC 9457 problem details. */
@@ -171,7 +187,13 @@ export interface EventDto {
  */
 export type AlarmState = 'active' | 'acknowledged' | 'cleared' | 'closed';
 export type AlarmKind =
-  'comm-fail' | 'limit-high' | 'limit-low' | 'write-failed' | 'schedule-ending' | 'schedule-no-transitions';
+  | 'comm-fail'
+  | 'limit-high'
+  | 'limit-low'
+  | 'write-failed'
+  | 'schedule-ending'
+  | 'schedule-no-transitions'
+  | 'outbox-near-cap';
 export type AlarmSeverity = 'critical' | 'major' | 'minor' | 'warning';
 
 /** GET /api/v1/alarms, GET /api/v1/alarms/{id}: one alarm occurrence. */

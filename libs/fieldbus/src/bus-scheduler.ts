@@ -77,11 +77,7 @@ interface Job {
   reject: (e: unknown) => void;
   delayAfterMs: number;
   timeoutMs?: number;
-}
-
-/** A request in flight: its job, whether it is its device's probe, and when the backstop fails it. */
-interface Active {
-  job: Job;
+  /** Set when it starts: whether it is its device's probe, and when the backstop fails it. */
   probe: boolean;
   deadline: number;
 }
@@ -107,7 +103,7 @@ export class BusScheduler {
   private readonly breakers = new Map<string, CircuitBreaker>();
   private readonly deviceDelayMs = new Map<string, number>();
   /** Requests in flight (at most maxInFlight); the backstop sweep looks at these. */
-  private readonly active = new Set<Active>();
+  private readonly active = new Set<Job>();
   /** Resolves close() once the last request in flight has settled. */
   private drained: (() => void) | null = null;
   /** One timer for every backstop on the bus, armed for the earliest deadline in flight (see start()). */
@@ -180,6 +176,8 @@ export class BusScheduler {
         reject,
         delayAfterMs: options.delayAfterMs ?? 0,
         timeoutMs: options.timeoutMs,
+        probe: false,
+        deadline: Infinity,
       });
       this.schedulePump();
     });
@@ -254,18 +252,18 @@ export class BusScheduler {
     while (!this.closed && this.inFlight < this.maxInFlight) {
       const now = this.clock.now();
       if (now < this.holdUntil) return this.armTimer(this.holdUntil);
-      const next = this.pick(now);
-      if (!next) return;
-      this.start(next.job, next.probe, now);
+      const job = this.pick(now);
+      if (!job) return;
+      this.start(job, now);
     }
   }
 
-  private pick(now: number): { job: Job; probe: boolean } | undefined {
+  private pick(now: number): Job | undefined {
     return this.pickFrom(this.queues.write, now) ?? this.pickFrom(this.queues.poll, now);
   }
 
-  /** The first request of `queue` its device's breaker lets go; refuses on the way those it rejects. */
-  private pickFrom(queue: Job[], now: number): { job: Job; probe: boolean } | undefined {
+  /** The first request of `queue` its device's breaker lets go (marked if it goes as the probe); refuses on the way those it rejects. */
+  private pickFrom(queue: Job[], now: number): Job | undefined {
     for (let i = 0; i < queue.length; i++) {
       const admission = queue[i].breaker.admit(now);
       if (admission === 'wait') continue;
@@ -276,7 +274,8 @@ export class BusScheduler {
         i--;
         continue;
       }
-      return { job, probe: admission === 'probe' };
+      job.probe = admission === 'probe';
+      return job;
     }
     return undefined;
   }
@@ -288,43 +287,39 @@ export class BusScheduler {
    * A request that settles in time costs no timer call at all, and every
    * request still fails at exactly its own deadline.
    */
-  private start(job: Job, probe: boolean, now: number): void {
+  private start(job: Job, now: number): void {
     this.inFlight++;
     if (this.inFlight > this.counters.peakInFlight) this.counters.peakInFlight = this.inFlight;
     this.counters.started[job.kind]++;
-    const entry: Active = {
-      job,
-      probe,
-      deadline: job.timeoutMs === undefined ? Infinity : now + job.timeoutMs,
-    };
-    this.active.add(entry);
-    if (entry.deadline < this.backstopAt) this.armBackstop(entry.deadline);
-    // A synchronous throw in `run` becomes a rejection like any other (no async wrapper: this runs per request).
+    job.deadline = job.timeoutMs === undefined ? Infinity : now + job.timeoutMs;
+    this.active.add(job);
+    if (job.deadline < this.backstopAt) this.armBackstop(job.deadline);
+    // A synchronous throw in `run` fails it like a rejection (no async wrapper: this runs per request).
     let result: Promise<unknown>;
     try {
       result = Promise.resolve(job.run());
     } catch (err) {
-      result = Promise.reject(err);
+      return this.finish(job, false, err);
     }
     result.then(
-      (v) => this.finish(entry, true, v),
-      (e: unknown) => this.finish(entry, false, e),
+      (v) => this.finish(job, true, v),
+      (e: unknown) => this.finish(job, false, e),
     );
   }
 
   /** Settles a request once: with its outcome, or with the backstop's timeout (the later outcome is then ignored). */
-  private finish(entry: Active, ok: boolean, result: unknown): void {
-    if (!this.active.delete(entry)) return;
-    const { job, probe } = entry;
+  private finish(job: Job, ok: boolean, result: unknown): void {
+    if (!this.active.delete(job)) return;
+    const { probe } = job;
     this.inFlight--;
     if (this.inFlight === 0 && this.drained) {
       this.disarmBackstop();
       this.drained();
       this.drained = null;
     }
-    const now = this.clock.now();
     const delay = Math.max(this.busDelayMs, this.deviceDelayMs.get(job.deviceKey) ?? 0, job.delayAfterMs);
-    if (now + delay > this.holdUntil) this.holdUntil = now + delay;
+    // The clock is read only when needed (a delay, a failure): this runs per request, and reading it is not free.
+    if (delay > 0) this.holdUntil = Math.max(this.holdUntil, this.clock.now() + delay);
     const breaker = job.breaker;
     if (ok) {
       this.counters.succeeded++;
@@ -333,7 +328,7 @@ export class BusScheduler {
     } else {
       this.counters.failed++;
       if (this.deviceFailure(result)) {
-        breaker.failure(now, errorInfo(result), probe);
+        breaker.failure(this.clock.now(), errorInfo(result), probe);
         this.failQueued(job.deviceKey);
       } else breaker.success(probe); // the device answered, if only to refuse
       job.reject(result);
@@ -359,18 +354,17 @@ export class BusScheduler {
     this.backstopAt = Infinity;
     const now = this.clock.now();
     let next = Infinity;
-    for (const entry of [...this.active]) {
-      if (entry.deadline <= now) {
-        const { job } = entry;
+    for (const job of [...this.active]) {
+      if (job.deadline <= now) {
         this.finish(
-          entry,
+          job,
           false,
           new FieldbusError(
             'timeout',
             `device ${job.deviceKey} on bus ${this.name}: no outcome after ${job.timeoutMs} ms (scheduler backstop)`,
           ),
         );
-      } else if (entry.deadline < next) next = entry.deadline;
+      } else if (job.deadline < next) next = job.deadline;
     }
     if (next < Infinity && next < this.backstopAt) this.armBackstop(next);
   }

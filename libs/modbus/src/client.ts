@@ -93,12 +93,8 @@ export class ModbusClient {
     count: number,
     options: RequestOptions = {},
   ): Promise<number[]> {
-    try {
-      checkUnit(unitId);
-      checkSpan(address, count, 125);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    const bad = unitError(unitId) ?? spanError(address, count, 125);
+    if (bad) return Promise.reject(bad);
     const context = (): string =>
       `${this.label} unit ${unitId}: read ${count} register(s) of table ${table} at ${address}`;
     return this.run(
@@ -124,12 +120,8 @@ export class ModbusClient {
     count: number,
     options: RequestOptions = {},
   ): Promise<boolean[]> {
-    try {
-      checkUnit(unitId);
-      checkSpan(address, count, 2000);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    const bad = unitError(unitId) ?? spanError(address, count, 2000);
+    if (bad) return Promise.reject(bad);
     const context = (): string =>
       `${this.label} unit ${unitId}: read ${count} bit(s) of table ${table} at ${address}`;
     return this.run(
@@ -154,17 +146,14 @@ export class ModbusClient {
     fn: 6 | 16,
     options: RequestOptions = {},
   ): Promise<void> {
-    try {
-      checkUnit(unitId);
-      if (fn === 6 && values.length !== 1)
-        throw new RangeError(`function 6 writes exactly one register, got ${values.length}`);
-      checkSpan(address, values.length, 123);
-      for (const v of values)
-        if (!Number.isInteger(v) || v < 0 || v > 0xffff)
-          throw new RangeError(`register value ${v} is not 0..65535`);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    const bad =
+      unitError(unitId) ??
+      (fn === 6 && values.length !== 1
+        ? new RangeError(`function 6 writes exactly one register, got ${values.length}`)
+        : undefined) ??
+      spanError(address, values.length, 123) ??
+      wordsError(values, 'register value');
+    if (bad) return Promise.reject(bad);
     const context = `${this.label} unit ${unitId}: write ${values.length} register(s) at ${address} (fn ${fn})`;
     return this.run(
       () => context,
@@ -179,12 +168,8 @@ export class ModbusClient {
 
   /** Function 5, 1.1b3 §6.5. */
   writeCoil(unitId: number, address: number, value: boolean, options: RequestOptions = {}): Promise<void> {
-    try {
-      checkUnit(unitId);
-      checkSpan(address, 1, 1);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    const bad = unitError(unitId) ?? spanError(address, 1, 1);
+    if (bad) return Promise.reject(bad);
     const context = `${this.label} unit ${unitId}: write coil ${address}`;
     return this.run(
       () => context,
@@ -202,12 +187,8 @@ export class ModbusClient {
     values: boolean[],
     options: RequestOptions = {},
   ): Promise<void> {
-    try {
-      checkUnit(unitId);
-      checkSpan(address, values.length, 1968);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    const bad = unitError(unitId) ?? spanError(address, values.length, 1968);
+    if (bad) return Promise.reject(bad);
     const context = `${this.label} unit ${unitId}: write ${values.length} coil(s) at ${address} (fn 15)`;
     return this.run(
       () => context,
@@ -230,14 +211,8 @@ export class ModbusClient {
     orMask: number,
     options: RequestOptions = {},
   ): Promise<void> {
-    try {
-      checkUnit(unitId);
-      checkSpan(address, 1, 1);
-      for (const m of [andMask, orMask])
-        if (!Number.isInteger(m) || m < 0 || m > 0xffff) throw new RangeError(`mask ${m} is not 0..65535`);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    const bad = unitError(unitId) ?? spanError(address, 1, 1) ?? wordsError([andMask, orMask], 'mask');
+    if (bad) return Promise.reject(bad);
     const context = `${this.label} unit ${unitId}: mask write register ${address} (fn 22)`;
     return this.run(
       () => context,
@@ -260,33 +235,43 @@ export class ModbusClient {
     accept: (reply: R) => T,
   ): Promise<T> {
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
-    if (options.timeoutMs !== undefined) {
-      try {
-        checkTimeout(timeoutMs);
-      } catch (err) {
-        return Promise.reject(err);
-      }
-    }
+    const bad = options.timeoutMs === undefined ? undefined : timeoutError(timeoutMs);
+    if (bad) return Promise.reject(bad);
     return this.session.call({ context, unitId, timeoutMs, send, accept });
   }
 }
 
+// Argument checks return the error instead of throwing it: the methods reject with it before anything is sent.
+
+function timeoutError(ms: number): RangeError | undefined {
+  return Number.isFinite(ms) && ms > 0
+    ? undefined
+    : new RangeError(`timeoutMs ${ms} must be a positive number`);
+}
+
 function checkTimeout(ms: number): void {
-  if (!Number.isFinite(ms) || ms <= 0) throw new RangeError(`timeoutMs ${ms} must be a positive number`);
+  const bad = timeoutError(ms);
+  if (bad) throw bad;
 }
 
-function checkUnit(unitId: number): void {
-  if (!Number.isInteger(unitId) || unitId < 0 || unitId > 255)
-    throw new RangeError(`unit id ${unitId} is not 0..255`);
+function unitError(unitId: number): RangeError | undefined {
+  return Number.isInteger(unitId) && unitId >= 0 && unitId <= 255
+    ? undefined
+    : new RangeError(`unit id ${unitId} is not 0..255`);
 }
 
-function checkSpan(address: number, count: number, max: number): void {
-  if (!Number.isInteger(address) || address < 0 || address > 0xffff) {
-    throw new RangeError(`address ${address} is not 0..65535`);
-  }
+function spanError(address: number, count: number, max: number): RangeError | undefined {
+  if (!Number.isInteger(address) || address < 0 || address > 0xffff)
+    return new RangeError(`address ${address} is not 0..65535`);
   if (!Number.isInteger(count) || count < 1 || count > max)
-    throw new RangeError(`count ${count} is not 1..${max}`);
-  if (address + count > 0x10000) throw new RangeError(`${count} from address ${address} runs past 65535`);
+    return new RangeError(`count ${count} is not 1..${max}`);
+  if (address + count > 0x10000) return new RangeError(`${count} from address ${address} runs past 65535`);
+  return undefined;
+}
+
+function wordsError(words: readonly number[], what: string): RangeError | undefined {
+  const bad = words.find((w) => !Number.isInteger(w) || w < 0 || w > 0xffff);
+  return bad === undefined ? undefined : new RangeError(`${what} ${bad} is not 0..65535`);
 }
 
 /** §6.5/§6.6/§6.12: a write is confirmed by echoing its address. */

@@ -141,7 +141,7 @@ export class ModbusSession {
     try {
       reply = call.send(raw);
     } catch (err) {
-      reply = Promise.reject(err);
+      return this.failed(sent, err);
     }
     reply.then(
       (r) => this.replied(sent, r),
@@ -273,8 +273,7 @@ export class ModbusSession {
   private bounded(opening: Promise<void>, context: string): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       let settled = false;
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const done = (err?: unknown): void => {
+      const done = (err?: ModbusError): void => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
@@ -282,7 +281,7 @@ export class ModbusSession {
         if (err === undefined) resolve();
         else reject(err);
       };
-      timer = setTimeout(
+      const timer = setTimeout(
         () => done(new ModbusError('timeout', `${context}: no response (timed out)`)),
         this.transport.timeoutMs + GUARD_MS,
       );

@@ -16,6 +16,7 @@ export const ALARM_KINDS: readonly AlarmKind[] = [
   'write-failed',
   'schedule-ending',
   'schedule-no-transitions',
+  'outbox-near-cap',
 ];
 export const MAX_ALARMS_PER_PAGE = 1000;
 const DEFAULT_ALARMS_PER_PAGE = 100;

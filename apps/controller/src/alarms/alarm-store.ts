@@ -3,6 +3,8 @@
  * raise, clear and acknowledgement changes its row and appends the event that
  * records it (type 'alarm') in one transaction (SqliteJournal): the event log
  * never shows an alarm change the table does not hold, or the other way round.
+ * The same transaction appends the alarm's whole row to the outbox (kind
+ * 'alarm'); the event's own outbox record comes with appendEvent.
  *
  * A condition is identified by (kind, subject); at most one occurrence of it
  * is uncleared at a time (a unique partial index says so too). Raising an
@@ -12,6 +14,7 @@
  */
 import type { AlarmDto, AlarmKind, AlarmSeverity } from '#libs/contracts';
 import { appendEvent } from '../events/event-store.js';
+import { appendRecord } from '../outbox/outbox-append.js';
 import type { SqliteConnection, SqliteJournal } from '../events/sqlite-journal.js';
 import { AlarmAlreadyAcknowledgedError, UnknownAlarmError } from './alarm-errors.js';
 import {
@@ -65,6 +68,7 @@ export class AlarmStore {
         )
         .run(c.kind, c.subject, c.severity, c.message, data, now);
       const alarm = toDto(byId(conn, Number(r.lastInsertRowid))!);
+      appendRecord(conn, { kind: 'alarm', at: now, body: { ...alarm } });
       appendEvent(conn, alarmEvent(alarm, 'raised', source, `alarm raised: ${c.message}`), now);
       return alarm;
     });
@@ -83,6 +87,7 @@ export class AlarmStore {
       if (!row || !clearTransition(instants(row)).ok) return null;
       conn.prepare(`UPDATE "alarm" SET "cleared_at" = ? WHERE "id" = ?`).run(now, row.id);
       const alarm = toDto(byId(conn, row.id)!);
+      appendRecord(conn, { kind: 'alarm', at: now, body: { ...alarm } });
       const message = `alarm cleared: ${kind} ${subject}${why ? `: ${why}` : ''}`;
       appendEvent(conn, alarmEvent(alarm, 'cleared', source, message), now);
       return alarm;
@@ -101,6 +106,7 @@ export class AlarmStore {
         )
         .run(now, by, comment, id);
       const alarm = toDto(byId(conn, id)!);
+      appendRecord(conn, { kind: 'alarm', at: now, body: { ...alarm } });
       const message = `alarm ${id} (${alarm.kind} ${alarm.subject}) acknowledged by ${by}: ${comment}`;
       appendEvent(
         conn,

@@ -6,13 +6,15 @@ import { AlarmsController } from './alarms.controller.js';
 import { CommFailAlarms } from './comm-fail-alarms.js';
 import { ALARM_TIMERS, defaultAlarmTimers } from './detector-support.js';
 import { LimitAlarms } from './limit-alarms.js';
+import { OutboxCapAlarms } from './outbox-cap-alarms.js';
 import { ScheduleAlarms } from './schedule-alarms.js';
 import { WriteFailureAlarms } from './write-failure-alarms.js';
 
 /**
  * Alarms and their API. The detectors: devices in comm-fail (the scanner),
- * limits on analog points (live values), failed writes (WriteService) and
- * schedules that end or never change (the live configuration, when provided).
+ * limits on analog points (live values), failed writes (WriteService),
+ * schedules that end or never change (the live configuration, when provided)
+ * and the outbox near its cap (the global OutboxModule).
  * Events come from the global EventsModule.
  */
 @Module({
@@ -24,6 +26,7 @@ import { WriteFailureAlarms } from './write-failure-alarms.js';
     LimitAlarms,
     WriteFailureAlarms,
     ScheduleAlarms,
+    OutboxCapAlarms,
     { provide: ALARM_TIMERS, useValue: defaultAlarmTimers },
   ],
   exports: [AlarmService],

@@ -47,6 +47,7 @@ import {
   nextExpiry,
   NotWritableError,
   relinquish as relinquishArray,
+  renewLease as renewLeaseOf,
   slotAt,
 } from '#libs/priority';
 import type { CommandSource, PriorityArray, PriorityPolicy } from '#libs/priority';
@@ -246,6 +247,32 @@ export class CommandService implements OnApplicationBootstrap, OnModuleDestroy {
         });
         this.scheduleExpiry(st);
       }
+      return this.viewOf(st);
+    });
+  }
+
+  /**
+   * Moves the end of cloud lease `leaseId` at `priority` (slot 10) to now +
+   * leaseMs: the value stays, so nothing is written, only persisted. Refused
+   * (LeaseNotFoundError, LeaseExpiredError) when the slot no longer holds that
+   * live lease: the cloud's command must then be given again.
+   */
+  async renewLease(
+    pointId: string,
+    lease: { leaseId: string; leaseMs: number; priority: number },
+  ): Promise<PriorityArrayDto> {
+    await this.ready();
+    const ref = this.writable(pointId);
+    return this.serial(pointId, async () => {
+      const st = this.stateOf(ref);
+      const next = renewLeaseOf(
+        st.array,
+        { ...lease, source: 'cloud', now: this.clock.now() },
+        this.policy,
+      );
+      await this.commit(st, next, st.output);
+      this.log.debug({ point: pointId, leaseId: lease.leaseId, leaseMs: lease.leaseMs }, 'cloud lease renewed');
+      this.scheduleExpiry(st);
       return this.viewOf(st);
     });
   }

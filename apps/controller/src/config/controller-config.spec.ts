@@ -124,8 +124,11 @@ describe('loadConfig', () => {
       }
       return '';
     };
+    expect(problems({ BULWARK_LINK_DRIVER: 'carrier-pigeon' })).toContain(
+      'BULWARK_LINK_DRIVER (link.driver): must be one of none, manual, cloud',
+    );
     expect(problems({ BULWARK_LINK_DRIVER: 'cloud' })).toContain(
-      'BULWARK_LINK_DRIVER (link.driver): must be one of none, manual',
+      "link.driver: 'cloud' needs cloud.url (BULWARK_CLOUD_URL)",
     );
     const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
     const file = join(dir, 'c.yaml');
@@ -133,6 +136,23 @@ describe('loadConfig', () => {
     expect(problems({ BULWARK_CONFIG: file })).toContain(
       'autonomousAfterMs (4000) must exceed degradedAfterMs (4500)',
     );
+  });
+
+  it("takes link driver 'cloud' when a cloud URL is set, with the sync defaults, and names a bad URL", () => {
+    const config = loadConfig({ BULWARK_CLOUD_URL: 'http://127.0.0.1:4000', BULWARK_CLOUD_SITE: 'hq' }, root);
+    expect(config.link).toEqual({ driver: 'cloud' });
+    expect(config.cloud).toEqual({
+      url: 'http://127.0.0.1:4000',
+      site: 'hq',
+      keyDir: join(root, 'var/keys'),
+      batchMaxRecords: 2000,
+      batchMaxBytes: 1024 * 1024,
+      longPollSeconds: 25,
+    });
+    expect(loadConfig({ BULWARK_CLOUD_URL: 'http://x:1', BULWARK_LINK_DRIVER: 'manual' }, root).link).toEqual({
+      driver: 'manual',
+    });
+    expect(() => loadConfig({ BULWARK_CLOUD_URL: 'ftp://x' }, root)).toThrow(/cloud\.url/);
   });
 
   it('reports an unreadable config file by name', () => {

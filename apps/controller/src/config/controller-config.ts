@@ -23,8 +23,28 @@ export interface ControllerConfig {
   /** The controller's own BACnet/IP endpoint. Never 127.0.0.1:47808 on loopback (STACK.md, BACnet trap 2). */
   bacnet: { interface: string; port: number; broadcastAddress: string; bbmd?: BbmdConfig };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  /** The cloud link (DESIGN.md point 5). Absent: driver 'none'. */
+  /** The cloud link (DESIGN.md point 5). Absent: driver 'none', or 'cloud' when `cloud.url` is set. */
   link?: LinkConfig;
+  /** The cloud to sync with (DESIGN.md point 7); with `url` set the link driver is 'cloud'. */
+  cloud?: CloudConfig;
+  /** The durable outbox (DESIGN.md point 6): `capBytes` is where thinning aims to stay under (default 1 GiB). */
+  outbox?: { capBytes: number };
+}
+
+/**
+ * The sync client (apps/controller/src/sync): `url` the cloud's base URL;
+ * `site` the site id this controller is enrolled for (default: the site
+ * file's name); `keyDir` where the controller's Ed25519 key pair lives
+ * (default var/keys); batches bounded by `batchMaxRecords` and `batchMaxBytes`;
+ * `longPollSeconds` how long one desired-state poll may wait in the cloud.
+ */
+export interface CloudConfig {
+  url?: string;
+  site?: string;
+  keyDir: string;
+  batchMaxRecords: number;
+  batchMaxBytes: number;
+  longPollSeconds: number;
 }
 
 /**
@@ -34,7 +54,7 @@ export interface ControllerConfig {
  * simulated cloud that answers until `PUT /api/v1/mode/simulated-link` says
  * otherwise: a fake, for tests and the demo.
  */
-export type LinkConfig = { driver: 'none' | 'manual' } & Partial<LinkOptions>;
+export type LinkConfig = { driver: 'none' | 'manual' | 'cloud' } & Partial<LinkOptions>;
 
 /**
  * The controller detects a loss in 4 s (libs/link's default is 5 s), leaving
@@ -101,13 +121,32 @@ const schema = {
       additionalProperties: false,
       required: ['driver'],
       properties: {
-        driver: { enum: ['none', 'manual'] },
+        driver: { enum: ['none', 'manual', 'cloud'] },
         degradedAfterMs: { type: 'number' },
         autonomousAfterMs: { type: 'number' },
         reconnectAfterSuccesses: { type: 'integer' },
         recoverAfterSuccesses: { type: 'integer' },
         recoverMinMs: { type: 'number' },
         initialState: { enum: ['AUTONOMOUS', 'CONNECTED'] },
+      },
+    },
+    outbox: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['capBytes'],
+      properties: { capBytes: { type: 'integer', minimum: 65536 } },
+    },
+    cloud: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['keyDir', 'batchMaxRecords', 'batchMaxBytes', 'longPollSeconds'],
+      properties: {
+        url: { type: 'string', pattern: '^https?://[^\\s]+$' },
+        site: { type: 'string', minLength: 1 },
+        keyDir: { type: 'string', minLength: 1 },
+        batchMaxRecords: { type: 'integer', minimum: 1, maximum: 100000 },
+        batchMaxBytes: { type: 'integer', minimum: 1024, maximum: 67108864 },
+        longPollSeconds: { type: 'integer', minimum: 1, maximum: 300 },
       },
     },
   },
@@ -127,8 +166,12 @@ const ENV: Record<string, string> = {
   BULWARK_BACNET_BBMD_TTL: 'bacnet.bbmd.ttlSeconds',
   BULWARK_LOG_LEVEL: 'logLevel',
   BULWARK_LINK_DRIVER: 'link.driver',
+  BULWARK_OUTBOX_CAP_BYTES: 'outbox.capBytes',
+  BULWARK_CLOUD_URL: 'cloud.url',
+  BULWARK_CLOUD_SITE: 'cloud.site',
+  BULWARK_CLOUD_KEY_DIR: 'cloud.keyDir',
 };
-const NUMERIC = new Set(['port', 'bacnet.port', 'bacnet.bbmd.ttlSeconds']);
+const NUMERIC = new Set(['port', 'bacnet.port', 'bacnet.bbmd.ttlSeconds', 'outbox.capBytes']);
 
 export function loadConfig(env: NodeJS.ProcessEnv, root: string): ControllerConfig {
   const problems: string[] = [];
@@ -152,7 +195,15 @@ export function loadConfig(env: NodeJS.ProcessEnv, root: string): ControllerConf
     database: resolve(root, 'var/controller.sqlite'),
     logLevel: 'info',
     ...file,
-    link: { driver: 'none', ...(file.link as object | undefined) },
+    link: { ...(file.link as object | undefined) },
+    cloud: {
+      keyDir: resolve(root, 'var/keys'),
+      batchMaxRecords: 2000,
+      batchMaxBytes: 1024 * 1024,
+      longPollSeconds: 25,
+      ...(file.cloud as object | undefined),
+    },
+    outbox: { capBytes: 1024 ** 3, ...(file.outbox as object | undefined) },
     bacnet: {
       interface: '127.0.0.1',
       port: bacnetPort,
@@ -169,6 +220,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, root: string): ControllerConf
     }
     setPath(merged, path, NUMERIC.has(path) ? Number(raw) : raw);
   }
+  // A configured cloud drives the link unless a driver is named explicitly.
+  const link = merged.link as Partial<LinkConfig>;
+  link.driver ??= (merged.cloud as Partial<CloudConfig>).url ? 'cloud' : 'none';
+  if (link.driver === 'cloud' && !(merged.cloud as Partial<CloudConfig>).url)
+    problems.push(`link.driver: 'cloud' needs cloud.url (BULWARK_CLOUD_URL)`);
   const ajv = new Ajv({ allErrors: true });
   const validate = ajv.compile<ControllerConfig>(schema);
   if (!validate(merged)) {

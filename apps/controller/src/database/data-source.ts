@@ -16,6 +16,7 @@ import { Commands1764403200000 } from './migrations/1764403200000-commands.js';
 import { Snapshots1764489600000 } from './migrations/1764489600000-snapshots.js';
 import { EventsAlarms1764576000000 } from './migrations/1764576000000-events-alarms.js';
 import { Interlocks1764662400000 } from './migrations/1764662400000-interlocks.js';
+import { Outbox1764835200000 } from './migrations/1764835200000-outbox.js';
 
 export const ENTITIES = [PointSample, PointCommandState, EventRow, AlarmRow, InterlockStateRow];
 export const MIGRATIONS = [
@@ -24,6 +25,7 @@ export const MIGRATIONS = [
   Snapshots1764489600000,
   EventsAlarms1764576000000,
   Interlocks1764662400000,
+  Outbox1764835200000,
 ];
 
 export function dataSourceOptions(file: string): DataSourceOptions {
@@ -37,7 +39,9 @@ export function dataSourceOptions(file: string): DataSourceOptions {
     synchronize: false,
     enableWAL: file !== ':memory:',
     prepareDatabase: (db: { pragma(s: string): unknown }) => {
-      db.pragma('synchronous = NORMAL');
+      // FULL, not NORMAL: in WAL mode NORMAL may lose the last commits on power loss, and the
+      // outbox promises that a committed record (an acknowledged event, a sample) survives it.
+      db.pragma('synchronous = FULL');
       db.pragma('busy_timeout = 5000');
     },
   };

@@ -2,7 +2,8 @@
  * The controller's event log: EVENT_SINK backed by the append-only `event`
  * table (migration 1764576000000). `record` resolves once the row is
  * committed (SqliteJournal); `appendEvent` lets another store write its state
- * change and the event recording it in one transaction (alarms do).
+ * change and the event recording it in one transaction (alarms do). Every
+ * event is appended to the outbox in that same transaction too.
  *
  * Reading (GET /api/v1/events) is by sequence number, the append order:
  * newest first by default; with `after` oldest first from there, so a reader
@@ -11,11 +12,13 @@
  */
 import { Inject, Injectable } from '@nestjs/common';
 import type { EventDto } from '#libs/contracts';
+import type { EventBody } from '#libs/sync';
 import { CLOCK } from '../common/clock.js';
 import type { Clock } from '../common/clock.js';
 import type { EventSink, EventType, NewEvent } from './event-sink.js';
 import { SqliteJournal } from './sqlite-journal.js';
 import type { SqliteConnection } from './sqlite-journal.js';
+import { appendRecord } from '../outbox/outbox-append.js';
 
 export const MAX_EVENTS_PER_PAGE = 1000;
 
@@ -52,6 +55,11 @@ export function appendEvent(conn: SqliteConnection, event: NewEvent, now: number
       `INSERT INTO "event" ("at", "type", "source", "subject", "message", "data_json") VALUES (?, ?, ?, ?, ?, ?)`,
     )
     .run(event.at ?? now, event.type, event.source, event.subject ?? null, event.message, data);
+  // The outbox record of it, in the same transaction (DESIGN.md point 6).
+  const body: EventBody = { type: event.type, source: event.source, message: event.message };
+  if (event.subject !== undefined) body.subject = event.subject;
+  if (event.data !== undefined) body.data = event.data;
+  appendRecord(conn, { kind: 'event', at: event.at ?? now, body });
   return Number(r.lastInsertRowid);
 }
 

@@ -190,9 +190,9 @@ export class ModbusDriver implements FieldbusDriver {
     return d.line.scheduler.submit(kind, d.key, () => this.attempt(d, op, 0), d.submitOptions);
   }
 
-  /** Attempt `n` of a request; a success passes straight through (no async frame: this runs per request). */
+  /** Attempt `n` of a request (no async frame, no extra promise on success: this runs per request). */
   private attempt<T>(d: DeviceRuntime, op: (link: ModbusLink) => Promise<T>, n: number): Promise<T> {
-    return d.line.withLink(op).then(undefined, (err: unknown) => {
+    return d.line.withLink(op, (err: unknown) => {
       const e = toFieldbusError(err);
       if (n >= d.retries || !isTransient(e)) throw e;
       return sleep(systemClock, d.delayMs).then(() => this.attempt(d, op, n + 1));

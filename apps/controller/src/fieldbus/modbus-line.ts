@@ -3,7 +3,8 @@
  * and the connections requests run on. A serial line has one port and one
  * request at a time; a TCP endpoint (a device, or a gateway in front of
  * several unit ids) has up to `maxInFlight` connections, one per request in
- * flight, opened when first needed.
+ * flight, opened when first needed. With one request in flight (the default)
+ * the line keeps its one connection and hands it out without bookkeeping.
  */
 import { FieldbusError } from '#libs/fieldbus';
 import type { BusRegistry, BusScheduler } from '#libs/fieldbus';
@@ -68,6 +69,10 @@ export function rtuSilenceMs(baudRate: number): number {
 
 export class ModbusLine {
   readonly scheduler: BusScheduler;
+  /** One request in flight (a serial line, and a TCP endpoint by default): one connection, no bookkeeping. */
+  private readonly single: boolean;
+  private only: ModbusLink | null = null;
+  private opening: Promise<ModbusLink> | null = null;
   private readonly idle: ModbusLink[] = [];
   private readonly all = new Set<ModbusLink>();
   private closed = false;
@@ -80,26 +85,65 @@ export class ModbusLine {
     private readonly connectTimeoutMs: number,
   ) {
     const tcp = endpoint.transport === 'tcp';
+    const maxInFlight = tcp ? (endpoint.maxInFlight ?? 1) : 1;
+    this.single = maxInFlight === 1;
     this.scheduler = buses.bus(busKey(endpoint), {
-      maxInFlight: tcp ? (endpoint.maxInFlight ?? 1) : 1,
+      maxInFlight,
       interRequestDelayMs: tcp ? 0 : Math.ceil(rtuSilenceMs(endpoint.baudRate)),
     });
   }
 
-  /** Runs `op` on a free connection; the scheduler guarantees there are never more requests than connections allowed. */
-  withLink<T>(op: (link: ModbusLink) => Promise<T>): Promise<T> {
-    // Usually a connection is idle: take it without an extra await (every scheduled request comes through here).
+  /**
+   * Runs `op` on a free connection; the scheduler guarantees there are never
+   * more requests than connections allowed. `recover`, if given, handles a
+   * failure after the connection is given back (the driver's retries), in the
+   * same promise reaction: every scheduled request comes through here.
+   */
+  withLink<T>(op: (link: ModbusLink) => Promise<T>, recover?: (err: unknown) => Promise<T>): Promise<T> {
+    if (this.only !== null) return this.runOnOnly(this.only, op, recover);
+    if (this.single) {
+      // Should two requests meet here before the connection is up (buses shared by two drivers), one connect serves both.
+      this.opening ??= this.acquire().then(
+        (link) => (this.only = link),
+        (err: unknown) => {
+          this.opening = null;
+          throw err;
+        },
+      );
+      return this.opening.then((link) => this.runOnOnly(link, op, recover), recover);
+    }
+    // Usually a connection is idle: take it without an extra await.
     const free = this.idle.pop();
-    return free ? this.runOn(free, op) : this.acquire().then((link) => this.runOn(link, op));
+    if (free) return this.runOn(free, op, recover);
+    return this.acquire().then((link) => this.runOn(link, op, recover), recover);
   }
 
-  /** Runs `op` and gives the connection back when it settles (promise callbacks, not an async frame: this is per request). */
-  private runOn<T>(link: ModbusLink, op: (link: ModbusLink) => Promise<T>): Promise<T> {
+  /** Runs `op` on the line's one connection (ModbusClient itself keeps its requests one at a time). */
+  private runOnOnly<T>(
+    link: ModbusLink,
+    op: (link: ModbusLink) => Promise<T>,
+    recover: ((err: unknown) => Promise<T>) | undefined,
+  ): Promise<T> {
     let result: Promise<T>;
     try {
       result = op(link);
     } catch (err) {
-      result = Promise.reject(err);
+      return this.thrown(null, err, recover);
+    }
+    return recover ? result.then(undefined, recover) : result;
+  }
+
+  /** Runs `op` and gives the connection back when it settles. */
+  private runOn<T>(
+    link: ModbusLink,
+    op: (link: ModbusLink) => Promise<T>,
+    recover: ((err: unknown) => Promise<T>) | undefined,
+  ): Promise<T> {
+    let result: Promise<T>;
+    try {
+      result = op(link);
+    } catch (err) {
+      return this.thrown(link, err, recover);
     }
     return result.then(
       (value) => {
@@ -108,9 +152,21 @@ export class ModbusLine {
       },
       (err: unknown) => {
         this.giveBack(link);
+        if (recover) return recover(err);
         throw err;
       },
     );
+  }
+
+  /** `op` threw instead of rejecting: the same, as a rejection. */
+  private async thrown<T>(
+    link: ModbusLink | null,
+    err: unknown,
+    recover: ((err: unknown) => Promise<T>) | undefined,
+  ): Promise<T> {
+    if (link) this.giveBack(link);
+    if (recover) return recover(err);
+    throw err;
   }
 
   private giveBack(link: ModbusLink): void {
@@ -123,6 +179,8 @@ export class ModbusLine {
     const links = [...this.all];
     this.all.clear();
     this.idle.length = 0;
+    this.only = null;
+    this.opening = null;
     await Promise.allSettled(links.map((l) => l.close()));
   }
 

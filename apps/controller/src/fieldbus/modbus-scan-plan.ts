@@ -47,7 +47,7 @@ function pointDecoder(profile: Profile, p: PointDef): PointDecoder {
   const tidy = tidier(p);
   const key = `${enc.dataType} ${enc.byteOrder} ${enc.wordOrder} ${num(enc.scale)} ${num(enc.offset)} ${enc.bit ?? ''}`;
   let byEncoding = shared.get(tidy);
-  if (!byEncoding) shared.set(tidy, (byEncoding = new Map()));
+  if (!byEncoding) shared.set(tidy, (byEncoding = new Map<string, PointDecoder>()));
   let decoder = byEncoding.get(key);
   if (!decoder) {
     const decode: RegisterDecoder = compileDecoder(enc);

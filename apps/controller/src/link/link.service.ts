@@ -11,7 +11,8 @@
  * - 'manual': ManualLinkDriver heartbeated by SimulatedLink, a fake cloud a
  *   test or a person switches off and on. It starts AUTONOMOUS too, like any
  *   link, until enough successes prove it (libs/link options).
- * The cloud-sync issue adds the real driver: the sync client's exchanges.
+ * - 'cloud' (set when `cloud.url` is configured): CloudLinkDriver, which the
+ *   sync client feeds with the outcome of every real request to the cloud.
  */
 import { Inject, Injectable } from '@nestjs/common';
 import type { OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
@@ -26,11 +27,12 @@ import type { ControllerConfig } from '../config/controller-config.js';
 import { EVENT_SINK } from '../events/event-sink.js';
 import type { EventSink } from '../events/event-sink.js';
 import type { LinkStateSource } from './link-state.port.js';
+import { CloudLinkDriver } from './cloud-link-driver.js';
 import { SimulatedLink } from './simulated-link.js';
 
 export const LINK_CLOCK = Symbol('LINK_CLOCK');
 
-export type LinkDriverName = 'none' | 'manual';
+export type LinkDriverName = 'none' | 'manual' | 'cloud';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
@@ -40,6 +42,8 @@ export class LinkService implements LinkStateSource, OnApplicationBootstrap, OnM
   readonly driver: LinkDriverName;
   /** Driver 'manual' only. */
   readonly simulated?: SimulatedLink;
+  /** Driver 'cloud' only: where the sync client records each request's outcome. */
+  readonly cloud?: CloudLinkDriver;
   private fallbackIds: string[] = [];
 
   constructor(
@@ -57,6 +61,9 @@ export class LinkService implements LinkStateSource, OnApplicationBootstrap, OnM
       // Four beats per degradedAfterMs: one lost beat never reads as a silence.
       const interval = Math.max(10, Math.floor(this.monitor.options.degradedAfterMs / 4));
       this.simulated = new SimulatedLink(manual, clock, interval);
+    } else if (this.driver === 'cloud') {
+      this.cloud = new CloudLinkDriver();
+      this.monitor.follow(this.cloud.outcomes$);
     }
     this.log.info(
       { driver: this.driver, state: this.monitor.state, options: this.monitor.options },
@@ -82,6 +89,7 @@ export class LinkService implements LinkStateSource, OnApplicationBootstrap, OnM
 
   onModuleDestroy(): void {
     this.simulated?.stop();
+    this.cloud?.complete();
     this.monitor.close();
   }
 

@@ -1,7 +1,7 @@
 /**
- * Local history on a real SQLite file: the migrations build the schema (no
- * synchronize), the file runs in WAL mode, and one scan's samples land in one
- * transaction.
+ * The scan's telemetry on a real SQLite file: the migrations build the schema
+ * (no synchronize), the file runs in WAL mode with synchronous=FULL, and one
+ * scan's samples land in the outbox in one transaction.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions, MIGRATIONS } from '../database/data-source.js';
+import { SqliteJournal } from '../events/sqlite-journal.js';
+import { OutboxService } from '../outbox/outbox.service.js';
 import { HistoryService } from './history.service.js';
 
 describe('HistoryService on SQLite', () => {
@@ -19,7 +21,9 @@ describe('HistoryService on SQLite', () => {
   beforeAll(async () => {
     db = new DataSource(dataSourceOptions(join(dir, 'controller.sqlite')));
     await db.initialize();
-    history = new HistoryService(db);
+    history = new HistoryService(
+      new OutboxService(new SqliteJournal(db), { now: () => 0 }, { capBytes: 1024 ** 3 }),
+    );
   });
   afterAll(async () => {
     await db.destroy();
@@ -35,6 +39,8 @@ describe('HistoryService on SQLite', () => {
     expect(migrations.map((m) => m.name)).toEqual(expected);
     expect(expected).toContain('Init1764230400000');
     expect(await db.query('PRAGMA journal_mode')).toEqual([{ journal_mode: 'wal' }]);
+    // 2 = FULL: a committed outbox record survives a power loss, not only a crash of the process.
+    expect(await db.query('PRAGMA synchronous')).toEqual([{ synchronous: 2 }]);
   });
 
   it('records a scan and returns the newest samples first', async () => {
@@ -58,14 +64,14 @@ describe('HistoryService on SQLite', () => {
     }));
     await history.record(rows);
     const [{ n }] = await db.query<Array<{ n: number }>>(
-      `SELECT count(*) AS n FROM point_sample WHERE point_id LIKE 'big.%'`,
+      `SELECT count(*) AS n FROM outbox WHERE kind = 'sample' AND point LIKE 'big.%'`,
     );
     expect(n).toBe(12000);
   });
 
-  it('writes nothing of a scan that has an invalid row', async () => {
-    const before = (await db.query<Array<{ n: number }>>('SELECT count(*) AS n FROM point_sample'))[0].n;
-    // The bad row sits in the second insert batch: the first batch must be rolled back with it.
+  it('writes nothing of a scan that has a row it cannot store', async () => {
+    const count = async () => (await db.query<Array<{ n: number }>>('SELECT count(*) AS n FROM outbox'))[0].n;
+    const before = await count();
     const bad = [
       ...Array.from({ length: 600 }, (_, i) => ({
         pointId: `x.p${i}`,
@@ -73,10 +79,9 @@ describe('HistoryService on SQLite', () => {
         value: 1,
         quality: 'good' as const,
       })),
-      { pointId: 'x.b', ts: 1, value: 1, quality: 'excellent' as unknown as 'good' },
+      { pointId: 'x.b', ts: 1, value: 10n as unknown as number, quality: 'good' as const },
     ];
-    await expect(history.record(bad)).rejects.toThrow(/CHECK constraint failed/);
-    const after = (await db.query<Array<{ n: number }>>('SELECT count(*) AS n FROM point_sample'))[0].n;
-    expect(after).toBe(before);
+    await expect(history.record(bad)).rejects.toThrow(/BigInt/);
+    expect(await count()).toBe(before);
   });
 });

@@ -1,13 +1,16 @@
 /**
- * Local history: every scan of a device is written as one transaction (a group
- * commit per scan, not per sample), so the SQLite file is touched once per
- * device per poll.
+ * The scan's telemetry path. Every read cycle's samples go to the durable
+ * outbox (issue 5 item 4), which group-commits them: one transaction for all
+ * the reads that finished in one turn of the event loop, not one per sample.
+ * The old per-scan writes to `point_sample` are retired: that table is no
+ * longer written (the migration keeps it, holding what older versions wrote),
+ * so telemetry is stored once. There is no history endpoint; `recent` reads
+ * the samples still in the outbox (not yet confirmed by the cloud), which is
+ * what the controller holds locally. Long-term history is the cloud's.
  */
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import type { PointQuality } from '#libs/contracts';
-import { PointSample } from './point-sample.entity.js';
+import { OutboxService } from '../outbox/outbox.service.js';
 
 export interface SampleRow {
   pointId: string;
@@ -18,32 +21,24 @@ export interface SampleRow {
 
 @Injectable()
 export class HistoryService {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(private readonly outbox: OutboxService) {}
 
-  async record(rows: readonly SampleRow[]): Promise<void> {
-    if (rows.length === 0) return;
-    await this.db.transaction(async (m) => {
-      // SQLite's default limit of 32766 host parameters: 4 per row.
-      for (let i = 0; i < rows.length; i += 500) {
-        await m
-          .createQueryBuilder()
-          .insert()
-          .into(PointSample)
-          .values(rows.slice(i, i + 500))
-          .execute();
-      }
-    });
+  /** Resolves once committed, or once refused because the outbox is full (counted and ledgered, never thrown). */
+  record(rows: readonly SampleRow[]): Promise<void> {
+    return this.outbox.appendSamples(
+      rows.map((r) => ({ point: r.pointId, at: r.ts, value: r.value, quality: r.quality })),
+    );
   }
 
-  async recent(pointId: string, limit: number): Promise<SampleRow[]> {
-    const rows = await this.db
-      .getRepository(PointSample)
-      .find({ where: { pointId }, order: { ts: 'DESC' }, take: limit });
-    return rows.map((r) => ({
-      pointId: r.pointId,
-      ts: r.ts,
-      value: r.value,
-      quality: r.quality as PointQuality,
-    }));
+  /** The newest unsent samples of a point, newest first. */
+  recent(pointId: string, limit: number): Promise<SampleRow[]> {
+    return Promise.resolve(
+      this.outbox.recentSamples(pointId, limit).map((s) => ({
+        pointId: s.point,
+        ts: s.at,
+        value: s.value,
+        quality: s.quality,
+      })),
+    );
   }
 }

@@ -1,0 +1,185 @@
+/**
+ * Ingest of one batch (issue 5 item 7, DESIGN.md point 6): one transaction
+ * that locks the controller's progress row, so two replicas (or a retry racing
+ * its original) serialise per controller and never both write. Idempotent on
+ * (controller, seq): a batch at or below the high-water mark is answered with
+ * the mark and writes nothing; an overlap writes only what is above it; a
+ * batch starting past mark + 1 is a gap and refused. The answer is sent only
+ * after COMMIT returned, so an acknowledged record is durable in PostgreSQL.
+ * No state lives in the process: any replica can take any batch.
+ */
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { QueryRunner } from 'typeorm';
+import type { IngestAck, IngestBatch, OutboxRecord } from '#libs/sync';
+import { Problem } from '../common/problem.js';
+import type { KeyOwner } from '../enrolment/enrolment.service.js';
+import { lastSeqOf } from './batch-schema.js';
+
+type Of<K extends OutboxRecord['kind']> = Extract<OutboxRecord, { kind: K }>;
+
+@Injectable()
+export class IngestService {
+  constructor(private readonly db: DataSource) {}
+
+  async ingest(owner: KeyOwner, batch: IngestBatch): Promise<IngestAck> {
+    if (batch.site !== owner.site) {
+      throw new Problem(
+        403,
+        'wrong-site',
+        `this controller is enrolled for site "${owner.site}", not "${batch.site}"`,
+        { enrolledSite: owner.site },
+      );
+    }
+    const q = this.db.createQueryRunner();
+    await q.connect();
+    try {
+      await q.startTransaction('READ COMMITTED');
+      const hwm = await this.lockProgress(q, owner.controllerId);
+      if (batch.toSeq <= hwm) {
+        await q.rollbackTransaction();
+        return { highWaterMark: hwm };
+      }
+      if (batch.fromSeq > hwm + 1) {
+        throw new Problem(
+          409,
+          'sequence-gap',
+          `the cloud has everything up to ${hwm}; expected a batch from ${hwm + 1}, got one from ${batch.fromSeq}`,
+          { highWaterMark: hwm, expected: hwm + 1, got: batch.fromSeq },
+        );
+      }
+      await this.write(
+        q,
+        owner,
+        batch.records.filter((r) => lastSeqOf(r) > hwm),
+      );
+      await q.query(
+        `UPDATE controller_progress SET high_water_mark = $2, updated_at = now() WHERE controller_id = $1`,
+        [owner.controllerId, batch.toSeq],
+      );
+      await q.commitTransaction();
+      return { highWaterMark: batch.toSeq };
+    } catch (error) {
+      if (q.isTransactionActive) await q.rollbackTransaction();
+      throw error;
+    } finally {
+      await q.release();
+    }
+  }
+
+  private async lockProgress(q: QueryRunner, controllerId: number): Promise<number> {
+    const select = `SELECT high_water_mark FROM controller_progress WHERE controller_id = $1 FOR UPDATE`;
+    type Progress = { high_water_mark: string }[];
+    let rows = (await q.query(select, [controllerId])) as Progress;
+    if (rows.length === 0) {
+      // Enrolment creates the row; this covers controllers enrolled by hand in SQL.
+      await q.query(`INSERT INTO controller_progress (controller_id) VALUES ($1) ON CONFLICT DO NOTHING`, [
+        controllerId,
+      ]);
+      rows = (await q.query(select, [controllerId])) as Progress;
+    }
+    return Number(rows[0].high_water_mark);
+  }
+
+  private async write(q: QueryRunner, owner: KeyOwner, records: OutboxRecord[]): Promise<void> {
+    const by = <K extends OutboxRecord['kind']>(kind: K) =>
+      records.filter((r): r is Of<K> => r.kind === kind);
+    const c = owner.controllerId;
+    const s = owner.siteId;
+    await this.samples(q, owner, by('sample'));
+    await recordset(
+      q,
+      `INSERT INTO events (controller_id, seq, site_id, at, type, source, subject, message, data)
+       SELECT $1, r.seq, $2, r.at, r.type, r.source, r.subject, r.message, r.data
+         FROM jsonb_to_recordset($3::jsonb) AS r(seq bigint, at timestamptz, type text, source text, subject text, message text, data jsonb)`,
+      [c, s],
+      by('event').map((r) => ({ seq: r.seq, at: r.at, ...r.body })),
+    );
+    await recordset(
+      q,
+      `INSERT INTO alarms (controller_id, seq, site_id, at, alarm_id, state, body)
+       SELECT $1, r.seq, $2, r.at, r.id, r.state, r.body
+         FROM jsonb_to_recordset($3::jsonb) AS r(seq bigint, at timestamptz, id bigint, state text, body jsonb)`,
+      [c, s],
+      by('alarm').map((r) => ({ seq: r.seq, at: r.at, id: r.body.id, state: r.body.state, body: r.body })),
+    );
+    await recordset(
+      q,
+      `INSERT INTO audit (controller_id, seq, site_id, at, actor, action, target, before, after)
+       SELECT $1, r.seq, $2, r.at, r.actor, r.action, r.target, r.before, r.after
+         FROM jsonb_to_recordset($3::jsonb) AS r(seq bigint, at timestamptz, actor text, action text, target text, before jsonb, after jsonb)`,
+      [c, s],
+      by('audit').map((r) => ({ seq: r.seq, at: r.at, ...r.body })),
+    );
+    const snapshots = by('snapshot');
+    await recordset(
+      q,
+      `INSERT INTO snapshot_versions (controller_id, seq, site_id, at, version)
+       SELECT $1, r.seq, $2, r.at, r.version
+         FROM jsonb_to_recordset($3::jsonb) AS r(seq bigint, at timestamptz, version jsonb)`,
+      [c, s],
+      snapshots.map((r) => ({ seq: r.seq, at: r.at, version: r.body.version })),
+    );
+    const blobs = Object.assign({}, ...snapshots.map((r) => r.body.blobs)) as Record<string, unknown>;
+    if (Object.keys(blobs).length > 0) {
+      // Content-addressed: a blob already on file is the same blob.
+      await q.query(
+        `INSERT INTO snapshot_blobs (site_id, hash, body) SELECT $1, key, value FROM jsonb_each($2::jsonb)
+         ON CONFLICT (site_id, hash) DO NOTHING`,
+        [s, JSON.stringify(blobs)],
+      );
+    }
+    await recordset(
+      q,
+      `INSERT INTO loss_ledger (controller_id, seq, site_id, at, point, from_at, to_at, samples_before, samples_after, reason)
+       SELECT $1, r.seq, $2, r.at, r.point, r."from", r."to", r."samplesBefore", r."samplesAfter", r.reason
+         FROM jsonb_to_recordset($3::jsonb)
+           AS r(seq bigint, at timestamptz, point text, "from" timestamptz, "to" timestamptz, "samplesBefore" integer, "samplesAfter" integer, reason text)`,
+      [c, s],
+      by('loss').map((r) => ({ seq: r.seq, at: r.at, ...r.body })),
+    );
+    await recordset(
+      q,
+      `INSERT INTO thinned_ranges (controller_id, seq, through, at, rows)
+       SELECT $1, r.seq, r.through, r.at, r.rows
+         FROM jsonb_to_recordset($2::jsonb) AS r(seq bigint, through bigint, at timestamptz, rows integer)`,
+      [c],
+      by('thinned').map((r) => ({ seq: r.seq, through: r.through, at: r.at, rows: r.body.rows })),
+    );
+  }
+
+  /** The bulk of every batch: one point-catalogue upsert, then one multi-row INSERT over unnest'ed arrays. */
+  private async samples(q: QueryRunner, owner: KeyOwner, samples: Of<'sample'>[]): Promise<void> {
+    if (samples.length === 0) return;
+    const keys = [...new Set(samples.map((r) => r.body.point))];
+    await q.query(
+      `INSERT INTO points (site_id, key) SELECT $1, unnest($2::text[]) ON CONFLICT (site_id, key) DO NOTHING`,
+      [owner.siteId, keys],
+    );
+    const rows = (await q.query(`SELECT id, key FROM points WHERE site_id = $1 AND key = ANY($2::text[])`, [
+      owner.siteId,
+      keys,
+    ])) as { id: number; key: string }[];
+    const ids = new Map(rows.map((r) => [r.key, r.id]));
+    await q.query(
+      `INSERT INTO samples (controller_id, seq, site_id, point_id, at, value, quality)
+       SELECT $1, t.seq, $2, t.point_id, t.at, t.value, t.quality
+         FROM unnest($3::bigint[], $4::integer[], $5::timestamptz[], $6::float8[], $7::text[])
+           AS t(seq, point_id, at, value, quality)`,
+      [
+        owner.controllerId,
+        owner.siteId,
+        samples.map((r) => r.seq),
+        samples.map((r) => ids.get(r.body.point)),
+        samples.map((r) => r.at),
+        samples.map((r) => r.body.value),
+        samples.map((r) => r.body.quality),
+      ],
+    );
+  }
+}
+
+async function recordset(q: QueryRunner, sql: string, params: unknown[], rows: object[]): Promise<void> {
+  if (rows.length === 0) return;
+  await q.query(sql, [...params, JSON.stringify(rows)]);
+}

@@ -1,0 +1,60 @@
+/**
+ * Reading the outbox for the sync client: contiguous batches bounded by count
+ * and bytes (outbox.port.ts says the contract), and the figures for stats.
+ */
+import type { OutboxKind, OutboxRecord } from '#libs/sync';
+import type { SqliteConnection } from '../events/sqlite-journal.js';
+
+export interface OutboxRow {
+  seq: number;
+  through: number | null;
+  kind: OutboxKind;
+  at: number;
+  point: string | null;
+  body: string;
+  bytes: number;
+}
+
+/** The rows of the batch: the oldest after `afterSeq`, stopping at a gap (which the invariants rule out). */
+export function peekRows(
+  conn: SqliteConnection,
+  afterSeq: number,
+  maxRecords: number,
+  maxBytes: number,
+): OutboxRow[] {
+  if (!Number.isInteger(maxRecords) || maxRecords < 1)
+    throw new RangeError(`peek: maxRecords must be a whole number ≥ 1, got ${maxRecords}`);
+  if (!(maxBytes >= 1)) throw new RangeError(`peek: maxBytes must be ≥ 1, got ${maxBytes}`);
+  const candidates = conn
+    .prepare(`SELECT * FROM "outbox" WHERE "seq" > ? ORDER BY "seq" LIMIT ?`)
+    .all(afterSeq, maxRecords) as OutboxRow[];
+  const out: OutboxRow[] = [];
+  let bytes = 0;
+  let next: number | undefined;
+  for (const row of candidates) {
+    if (next !== undefined && row.seq !== next) break;
+    if (out.length > 0 && bytes + row.bytes > maxBytes) break;
+    out.push(row);
+    bytes += row.bytes;
+    next = (row.through ?? row.seq) + 1;
+  }
+  return out;
+}
+
+export function toRecord(row: OutboxRow): OutboxRecord {
+  const base = { seq: row.seq, at: new Date(row.at).toISOString(), body: JSON.parse(row.body) as never };
+  if (row.kind === 'thinned') return { ...base, kind: 'thinned', through: row.through! };
+  return { ...base, kind: row.kind };
+}
+
+export function oldestRow(conn: SqliteConnection): { seq: number; at: number } | undefined {
+  return conn.prepare(`SELECT "seq", "at" FROM "outbox" ORDER BY "seq" LIMIT 1`).get() as
+    { seq: number; at: number } | undefined;
+}
+
+/** The highest sequence number ever assigned (AUTOINCREMENT's counter survives trims and restarts). */
+export function lastSeq(conn: SqliteConnection): number {
+  const row = conn.prepare(`SELECT "seq" FROM "sqlite_sequence" WHERE "name" = 'outbox'`).get() as
+    { seq: number } | undefined;
+  return row?.seq ?? 0;
+}

@@ -1,0 +1,382 @@
+/**
+ * The controller's durable outbox (issue 5 item 4, DESIGN.md point 6): the
+ * sync client's OUTBOX port (outbox.port.ts) over the `outbox` table, the
+ * telemetry path from the scan, and the cap policy.
+ *
+ * Group commit: samples handed over in one turn of the event loop (every
+ * device whose read finished in it) are committed in ONE journal transaction,
+ * not one per sample or per device. Events, alarms and snapshots are appended
+ * by their own stores inside their own transactions (outbox-append.ts).
+ *
+ * The cap (`capBytes`, accounted bytes of the rows): above `thinAbove` the
+ * oldest unsent telemetry is thinned in the background, one window per
+ * transaction, down to `thinTo` (outbox-thinning.ts: 1 per minute first, then
+ * 1 per 15 minutes); `nearCap$` turns true at `alarmAbove` and false again
+ * below `alarmClearBelow` (hysteresis, so a trim at the boundary does not
+ * flap the alarm). When even thinning leaves no room, a tick's samples are
+ * refused, counted and ledgered, never events; appendSamples resolves either
+ * way, so the scan is never blocked nor failed by a full outbox. Refusals are
+ * gathered per point in memory and ledgered when telemetry is accepted
+ * again, after 15 minutes, or at shutdown: a crash while refusing loses that
+ * tally (the refused samples themselves were never durable).
+ */
+import type { OnApplicationShutdown } from '@nestjs/common';
+import { BehaviorSubject } from 'rxjs';
+import type { Observable } from 'rxjs';
+import type { OutboxRecord, SampleBody } from '#libs/sync';
+import type { Clock } from '../common/clock.js';
+import type { SqliteConnection, SqliteJournal } from '../events/sqlite-journal.js';
+import { adjustMeta, appendRecords, readMeta, recordBytes } from './outbox-append.js';
+import { lastSeq, oldestRow, peekRows, toRecord } from './outbox-read.js';
+import { nextWindow, THIN_LEVELS, thinWindow, writeLedger } from './outbox-thinning.js';
+import type { LedgerEntry, ThinLevel } from './outbox-thinning.js';
+import type { OutboxPort, OutboxStats, PeekOptions } from './outbox.port.js';
+
+export const DEFAULT_OUTBOX_CAP_BYTES = 1024 ** 3;
+export const REFUSED_REASON = 'outbox-cap: refused, outbox full';
+const REFUSAL_LEDGER_MS = 15 * 60_000;
+/** How many empty windows one thinning transaction may look through before it yields. */
+const WINDOWS_PER_STEP = 64;
+
+export interface OutboxOptions {
+  capBytes: number;
+  thinAbove?: number;
+  thinTo?: number;
+  alarmAbove?: number;
+  alarmClearBelow?: number;
+  rateWindowMs?: number;
+  levels?: readonly ThinLevel[];
+}
+
+export interface OutboxSample extends SampleBody {
+  /** Epoch ms: when it was read. */
+  at: number;
+}
+
+export interface LedgerRowDto {
+  id: number;
+  seq: number;
+  point: string;
+  from: string;
+  to: string;
+  samplesBefore: number;
+  samplesAfter: number;
+  reason: string;
+  recordedAt: string;
+}
+
+interface Log {
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+interface Pending {
+  samples: OutboxSample[];
+  promise: Promise<void>;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+export class OutboxService implements OutboxPort, OnApplicationShutdown {
+  readonly capBytes: number;
+  private readonly o: Required<OutboxOptions>;
+  private pending?: Pending;
+  private maintaining?: Promise<void>;
+  /** Highest seq handed to the sync client by peek: never thinned under it. */
+  private fence = 0;
+  /** Per level: windows before this instant hold nothing more to thin. */
+  private readonly cursors: number[];
+  private readonly refusals = new Map<string, { from: number; to: number; count: number }>();
+  private refusedTotal = 0;
+  private readonly rate: Array<{ t: number; appended: number }> = [];
+  private readonly near: BehaviorSubject<boolean>;
+  /** True from `alarmAbove` of the cap until below `alarmClearBelow`. */
+  readonly nearCap$: Observable<boolean>;
+
+  constructor(
+    private readonly journal: SqliteJournal,
+    private readonly clock: Clock,
+    options: OutboxOptions,
+    private readonly log?: Log,
+  ) {
+    if (!Number.isInteger(options.capBytes) || options.capBytes < 1)
+      throw new RangeError(`outbox.capBytes must be a whole number of bytes ≥ 1, got ${options.capBytes}`);
+    this.o = {
+      thinAbove: 0.9,
+      thinTo: 0.85,
+      alarmAbove: 0.8,
+      alarmClearBelow: 0.75,
+      rateWindowMs: 60_000,
+      levels: THIN_LEVELS,
+      ...options,
+    };
+    this.capBytes = options.capBytes;
+    this.cursors = this.o.levels.map(() => -Infinity);
+    this.near = new BehaviorSubject(this.usedBytes() >= this.o.alarmAbove * this.capBytes);
+    this.nearCap$ = this.near.asObservable();
+  }
+
+  /** Appends one scan tick's samples; resolves once committed (or refused for want of room). */
+  appendSamples(samples: readonly OutboxSample[]): Promise<void> {
+    if (samples.length === 0) return Promise.resolve();
+    if (!this.pending) {
+      let resolve!: () => void;
+      let reject!: (err: unknown) => void;
+      const promise = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      const p: Pending = { samples: [], promise, resolve, reject };
+      this.pending = p;
+      // Every read that finished in this turn of the event loop joins the same transaction.
+      setImmediate(() => this.flush(p));
+    }
+    this.pending.samples.push(...samples);
+    return this.pending.promise;
+  }
+
+  peek(opts: PeekOptions): OutboxRecord[] {
+    const rows = this.journal.read((conn) =>
+      peekRows(conn, opts.afterSeq ?? 0, opts.maxRecords, opts.maxBytes),
+    );
+    if (rows.length) {
+      const last = rows[rows.length - 1];
+      this.fence = Math.max(this.fence, last.through ?? last.seq);
+    }
+    return rows.map(toRecord);
+  }
+
+  async confirm(highWaterMark: number): Promise<void> {
+    if (!Number.isInteger(highWaterMark) || highWaterMark < 0)
+      throw new RangeError(`confirm: the high-water mark must be a whole number ≥ 0, got ${highWaterMark}`);
+    const left = await this.journal.write((conn) => {
+      const gone = conn
+        .prepare(
+          `SELECT count(*) AS n, coalesce(sum("bytes"), 0) AS b FROM "outbox" WHERE "seq" <= ? AND coalesce("through", "seq") <= ?`,
+        )
+        .get(highWaterMark, highWaterMark) as { n: number; b: number };
+      conn
+        .prepare(`DELETE FROM "outbox" WHERE "seq" <= ? AND coalesce("through", "seq") <= ?`)
+        .run(highWaterMark, highWaterMark);
+      adjustMeta(conn, -gone.n, -gone.b);
+      return readMeta(conn).records;
+    });
+    // An empty outbox starts afresh: the next outage's windows may lie before old cursors (a clock set back).
+    if (left === 0) this.cursors.fill(-Infinity);
+    this.afterChange();
+  }
+
+  stats(): OutboxStats {
+    const { meta, oldest, last } = this.journal.read((conn) => ({
+      meta: readMeta(conn),
+      oldest: oldestRow(conn),
+      last: lastSeq(conn),
+    }));
+    const rate = this.ratePerSecond(meta.appended);
+    const room = Math.max(0, this.capBytes - meta.bytes);
+    return {
+      backlog: meta.records,
+      backlogBytes: meta.bytes,
+      oldestUnsent: oldest ? { seq: oldest.seq, at: new Date(oldest.at).toISOString() } : null,
+      confirmedSeq: oldest ? oldest.seq - 1 : last,
+      lastSeq: last,
+      capBytes: this.capBytes,
+      usedBytes: meta.bytes,
+      ratePerSecond: rate,
+      runwaySeconds: room === 0 ? 0 : rate > 0 ? room / rate : null,
+      refusedSamples: this.refusedTotal,
+    };
+  }
+
+  /** A point's samples still in the outbox, newest first. */
+  recentSamples(point: string, limit: number): OutboxSample[] {
+    const rows = this.journal.read((conn) =>
+      conn
+        .prepare(
+          `SELECT "at", "body" FROM "outbox" WHERE "kind" = 'sample' AND "point" = ? ORDER BY "at" DESC, "seq" DESC LIMIT ?`,
+        )
+        .all(point, limit),
+    ) as Array<{ at: number; body: string }>;
+    return rows.map((r) => ({ ...(JSON.parse(r.body) as SampleBody), at: r.at }));
+  }
+
+  /** The loss ledger, oldest first, after the entry id `after`. */
+  ledger(after: number, limit: number): LedgerRowDto[] {
+    const rows = this.journal.read((conn) =>
+      conn.prepare(`SELECT * FROM "loss_ledger" WHERE "id" > ? ORDER BY "id" LIMIT ?`).all(after, limit),
+    ) as Array<{
+      id: number;
+      seq: number;
+      point: string;
+      from_at: number;
+      to_at: number;
+      samples_before: number;
+      samples_after: number;
+      reason: string;
+      recorded_at: number;
+    }>;
+    return rows.map((r) => ({
+      id: r.id,
+      seq: r.seq,
+      point: r.point,
+      from: new Date(r.from_at).toISOString(),
+      to: new Date(r.to_at).toISOString(),
+      samplesBefore: r.samples_before,
+      samplesAfter: r.samples_after,
+      reason: r.reason,
+      recordedAt: new Date(r.recorded_at).toISOString(),
+    }));
+  }
+
+  /** Resolves when the pending tick is committed and background thinning has stopped (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.pending || this.maintaining) {
+      await this.pending?.promise.catch(() => undefined);
+      await this.maintaining;
+    }
+  }
+
+  /** Commits what is pending and ledgers the refusals gathered so far. */
+  async flushAll(): Promise<void> {
+    await this.idle();
+    if (this.refusals.size) await this.journal.write((conn) => this.ledgerRefusals(conn));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.flushAll().catch((err: unknown) =>
+      this.log?.error({ err: (err as Error).message }, 'outbox: flush at shutdown failed'),
+    );
+  }
+
+  private flush(p: Pending): void {
+    this.journal
+      .write((conn) => {
+        if (this.pending === p) this.pending = undefined;
+        return this.commitSamples(conn, p.samples);
+      })
+      .then(
+        () => {
+          p.resolve();
+          this.afterChange();
+        },
+        (err: unknown) => p.reject(err),
+      );
+  }
+
+  private commitSamples(conn: SqliteConnection, samples: readonly OutboxSample[]): void {
+    const records = samples.map((s) => ({
+      kind: 'sample' as const,
+      at: s.at,
+      point: s.point,
+      body: { point: s.point, value: s.value, quality: s.quality },
+    }));
+    const bytes = records.reduce((n, r) => n + recordBytes(JSON.stringify(r.body)), 0);
+    if (readMeta(conn).bytes + bytes > this.capBytes) {
+      this.refuse(conn, samples);
+      return;
+    }
+    if (this.refusals.size) this.ledgerRefusals(conn);
+    appendRecords(conn, records);
+  }
+
+  private refuse(conn: SqliteConnection, samples: readonly OutboxSample[]): void {
+    if (this.refusedTotal === 0 || this.refusals.size === 0)
+      this.log?.warn({ capBytes: this.capBytes }, 'outbox full even after thinning: refusing telemetry');
+    this.refusedTotal += samples.length;
+    for (const s of samples) {
+      const r = this.refusals.get(s.point);
+      if (!r) this.refusals.set(s.point, { from: s.at, to: s.at + 1, count: 1 });
+      else {
+        r.from = Math.min(r.from, s.at);
+        r.to = Math.max(r.to, s.at + 1);
+        r.count++;
+      }
+    }
+    const oldest = Math.min(...[...this.refusals.values()].map((r) => r.from));
+    if (this.clock.now() - oldest >= REFUSAL_LEDGER_MS) this.ledgerRefusals(conn);
+  }
+
+  private ledgerRefusals(conn: SqliteConnection): void {
+    const entries: LedgerEntry[] = [...this.refusals].map(([point, r]) => ({
+      point,
+      from: r.from,
+      to: r.to,
+      samplesBefore: r.count,
+      samplesAfter: 0,
+      reason: REFUSED_REASON,
+    }));
+    writeLedger(conn, entries, this.clock.now());
+    this.refusals.clear();
+  }
+
+  /** After every commit: the rate window, the near-cap state, and thinning when above its threshold. */
+  private afterChange(): void {
+    const { bytes, appended } = this.journal.read(readMeta);
+    this.ratePerSecond(appended);
+    this.updateNear(bytes);
+    if (bytes > this.o.thinAbove * this.capBytes && !this.maintaining)
+      this.maintaining = this.maintain()
+        .catch((err: unknown) => this.log?.error({ err: (err as Error).message }, 'outbox: thinning failed'))
+        .finally(() => {
+          this.maintaining = undefined;
+        });
+  }
+
+  /** Thins window after window, one transaction each, yielding between, until under `thinTo` or nothing is left. */
+  private async maintain(): Promise<void> {
+    for (;;) {
+      if (this.usedBytes() <= this.o.thinTo * this.capBytes) break;
+      const progressed = await this.journal.write((conn) => this.thinStep(conn));
+      if (!progressed) break;
+      await new Promise<void>((r) => setImmediate(r));
+    }
+    this.updateNear(this.usedBytes());
+  }
+
+  private updateNear(bytes: number): void {
+    if (!this.near.value && bytes >= this.o.alarmAbove * this.capBytes) this.near.next(true);
+    else if (this.near.value && bytes < this.o.alarmClearBelow * this.capBytes) this.near.next(false);
+  }
+
+  /** One window thinned (true), or a bounded look through empty ones (true), or nothing left at any level (false). */
+  private thinStep(conn: SqliteConnection): boolean {
+    const now = this.clock.now();
+    for (const [i, level] of this.o.levels.entries()) {
+      for (let n = 0; n < WINDOWS_PER_STEP; n++) {
+        const w = nextWindow(conn, level, this.cursors[i], this.fence);
+        // The window still filling is left alone: samples arriving later would land in thinned buckets.
+        if (w === undefined || w + level.windowMs > now) break;
+        this.cursors[i] = w + level.windowMs;
+        const entries = thinWindow(conn, level, w, this.fence);
+        if (entries.length) {
+          writeLedger(conn, entries, now);
+          return true;
+        }
+      }
+      if (this.canAdvance(conn, i, now)) return true;
+    }
+    return false;
+  }
+
+  /** Whether level `i` still has whole windows to look through (it stopped only at the step's bound). */
+  private canAdvance(conn: SqliteConnection, i: number, now: number): boolean {
+    const level = this.o.levels[i];
+    const w = nextWindow(conn, level, this.cursors[i], this.fence);
+    return w !== undefined && w + level.windowMs <= now;
+  }
+
+  private usedBytes(): number {
+    return this.journal.read(readMeta).bytes;
+  }
+
+  /** Bytes per second appended over the sliding window, from the `appended` counter's slope. */
+  private ratePerSecond(appendedNow: number): number {
+    const now = this.clock.now();
+    const last = this.rate[this.rate.length - 1];
+    if (!last || now - last.t >= 1000) this.rate.push({ t: now, appended: appendedNow });
+    while (this.rate.length > 2 && this.rate[1].t <= now - this.o.rateWindowMs) this.rate.shift();
+    const first = this.rate[0];
+    const dt = now - first.t;
+    return dt >= 1000 ? ((appendedNow - first.appended) * 1000) / dt : 0;
+  }
+}
