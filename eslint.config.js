@@ -110,6 +110,15 @@ export default tseslint.config(
     ]),
   },
   {
+    files: ['apps/cloud/**/*.ts'],
+    rules: restrict(vendorOnly, [
+      {
+        group: ['**/apps/controller/**', '**/apps/simulator/**', '**/apps/web/**'],
+        message: 'an app never imports another app',
+      },
+    ]),
+  },
+  {
     files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts'],
     plugins: { jest: jestPlugin },
     rules: {

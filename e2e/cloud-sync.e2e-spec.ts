@@ -49,13 +49,14 @@ describe('cloud sync end to end', () => {
     cloudPort = Number(new URL(cloud.url).port);
     await cloud.close();
     cloud = await bootCloud(cloudPort);
-    expect((await admin(cloud, 'POST', '/api/v1/sites', { slug: SITE })).status).toBe(201);
+    const created = await admin(cloud, 'POST', '/api/v1/sites', { slug: SITE });
+    if (created.status !== 201) throw new Error(`site not created: ${created.status} ${created.text}`);
     const keys = loadOrCreateKeys(join(dir, 'keys'), { comment: `bulwark-controller@${SITE}` });
     const enrolled = await admin(cloud, 'POST', `/api/v1/sites/${SITE}/controllers`, {
       name: 'ctl-1',
       publicKey: keys.publicLine,
     });
-    expect(enrolled.status).toBe(201);
+    if (enrolled.status !== 201) throw new Error(`enrolment failed: ${enrolled.status} ${enrolled.text}`);
     controllerId = (enrolled.json as { controller: { id: number } }).controller.id;
 
     sim = await Simulator.start({
@@ -104,10 +105,15 @@ describe('cloud sync end to end', () => {
     Number((await db.query<{ n: string }>(sql, [controllerId]))[0].n);
 
   it('connects with the enrolled key and its samples arrive in PostgreSQL', async () => {
-    await eventually(async () => ((await mode()).state === 'CONNECTED' ? true : undefined), 15_000, 'CONNECTED');
+    await eventually(
+      async () => ((await mode()).state === 'CONNECTED' ? true : undefined),
+      15_000,
+      'CONNECTED',
+    );
     expect((await mode()).driver).toBe('cloud');
     await eventually(
-      async () => ((await count('SELECT count(*) AS n FROM samples WHERE controller_id = $1')) > 50 ? true : undefined),
+      async () =>
+        (await count('SELECT count(*) AS n FROM samples WHERE controller_id = $1')) > 50 ? true : undefined,
       15_000,
       'samples in PostgreSQL',
     );
@@ -140,14 +146,27 @@ describe('cloud sync end to end', () => {
       15_000,
       'reported state',
     );
-    expect(state.points[VAV_SP]).toMatchObject({ value: 22.5, priority: 10, source: 'cloud', cloudInForce: true });
+    expect(state.points[VAV_SP]).toMatchObject({
+      value: 22.5,
+      priority: 10,
+      source: 'cloud',
+      cloudInForce: true,
+    });
   }, 40_000);
 
   it('goes AUTONOMOUS within 5 s of the cloud stopping, with the fallback schedule in force', async () => {
+    // A crash, not a drain: the controller's kept-alive connections and its long-poll are cut too.
+    const server = cloud!.app.getHttpServer() as import('node:http').Server;
+    const cut = setInterval(() => server.closeAllConnections(), 20);
     await cloud!.close();
+    clearInterval(cut);
     cloud = undefined;
     const stopped = Date.now();
-    await eventually(async () => ((await mode()).state === 'AUTONOMOUS' ? true : undefined), 10_000, 'AUTONOMOUS');
+    await eventually(
+      async () => ((await mode()).state === 'AUTONOMOUS' ? true : undefined),
+      10_000,
+      'AUTONOMOUS',
+    );
     const detection = Date.now() - stopped;
     expect(detection).toBeLessThanOrEqual(5000);
     await eventually(
@@ -164,7 +183,11 @@ describe('cloud sync end to end', () => {
 
   it('drains the backlog once the cloud is back: every record exactly once, the sequence unbroken', async () => {
     cloud = await bootCloud(cloudPort);
-    await eventually(async () => ((await mode()).state === 'CONNECTED' ? true : undefined), 20_000, 'CONNECTED again');
+    await eventually(
+      async () => ((await mode()).state === 'CONNECTED' ? true : undefined),
+      20_000,
+      'CONNECTED again',
+    );
     const drained = await eventually(
       async () => {
         const s = await sync();
@@ -193,6 +216,12 @@ describe('cloud sync end to end', () => {
     }
     expect(expected).toBe(hwm + 1);
     // No sample twice: one row per point and reading time.
+    const twice = await db.query(
+      `SELECT p.key, s.at, array_agg(s.seq ORDER BY s.seq) AS seqs, array_agg(s.value) AS vals FROM samples s JOIN points p ON p.id = s.point_id
+        WHERE s.controller_id = $1 GROUP BY 1, 2 HAVING count(*) > 1`,
+      [controllerId],
+    );
+    if (twice.length) console.log(`samples twice: ${JSON.stringify(twice)}`);
     expect(
       await count(
         `SELECT count(*) AS n FROM (SELECT point_id, at FROM samples WHERE controller_id = $1 GROUP BY 1, 2 HAVING count(*) > 1) d`,

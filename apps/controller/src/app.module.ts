@@ -8,6 +8,7 @@ import type { Clock } from './common/clock.js';
 import { CONFIG, LOGGER, SITE } from './common/tokens.js';
 import type { ControllerConfig } from './config/controller-config.js';
 import { AlarmsModule } from './alarms/alarms.module.js';
+import { AuditModule } from './audit/audit.module.js';
 import { CommandsModule } from './commands/commands.module.js';
 import { ConfigurationModule } from './configuration/configuration.module.js';
 import { dataSourceOptions } from './database/data-source.js';
@@ -41,6 +42,7 @@ export class AppModule {
         TypeOrmModule.forRoot(dataSourceOptions(deps.config.database)),
         EventsModule,
         OutboxModule,
+        AuditModule,
         PointsModule,
         FieldbusModule,
         HealthModule,

@@ -102,8 +102,8 @@ export class BusScheduler {
   private queues: Record<RequestKind, Job[]> = { write: [], poll: [] };
   private readonly breakers = new Map<string, CircuitBreaker>();
   private readonly deviceDelayMs = new Map<string, number>();
-  /** Requests in flight (at most maxInFlight); the backstop sweep looks at these. */
-  private readonly active = new Set<Job>();
+  /** Requests in flight (at most maxInFlight, a handful: an array, not a Set that rehashes as it fills and empties). */
+  private readonly active: Job[] = [];
   /** Resolves close() once the last request in flight has settled. */
   private drained: (() => void) | null = null;
   /** One timer for every backstop on the bus, armed for the earliest deadline in flight (see start()). */
@@ -292,7 +292,7 @@ export class BusScheduler {
     if (this.inFlight > this.counters.peakInFlight) this.counters.peakInFlight = this.inFlight;
     this.counters.started[job.kind]++;
     job.deadline = job.timeoutMs === undefined ? Infinity : now + job.timeoutMs;
-    this.active.add(job);
+    this.active.push(job);
     if (job.deadline < this.backstopAt) this.armBackstop(job.deadline);
     // A synchronous throw in `run` fails it like a rejection (no async wrapper: this runs per request).
     let result: Promise<unknown>;
@@ -309,7 +309,10 @@ export class BusScheduler {
 
   /** Settles a request once: with its outcome, or with the backstop's timeout (the later outcome is then ignored). */
   private finish(job: Job, ok: boolean, result: unknown): void {
-    if (!this.active.delete(job)) return;
+    const at = this.active.indexOf(job);
+    if (at < 0) return;
+    const last = this.active.pop()!;
+    if (last !== job) this.active[at] = last;
     const { probe } = job;
     this.inFlight--;
     if (this.inFlight === 0 && this.drained) {

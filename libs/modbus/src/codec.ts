@@ -123,12 +123,12 @@ export function compileDecoder(enc: Encoding): RegisterDecoder {
       return bit === undefined ? (word !== 0 ? 1 : 0) : (word >>> bit) & 1;
     };
   // Skipping a zero offset keeps -0.0 (a legal float pattern) round-tripping: -0 + 0 is +0.
-  if (offset === 0 && scale === 1) return (registers, at = 0) => raw(registers, at);
+  if (offset === 0 && scale === 1) return raw; // no wrapper: a scan calls this once per point
   if (offset === 0) return (registers, at = 0) => raw(registers, at) * scale;
   return (registers, at = 0) => raw(registers, at) * scale + offset;
 }
 
-type Reader = (registers: readonly number[], at: number) => number;
+type Reader = (registers: readonly number[], at?: number) => number;
 
 /** The registers at `at`, checked: too few, or one that is not an unsigned 16-bit value, is a ModbusCodecError. */
 function need(registers: readonly number[], at: number, n: number, dataType: ModbusDataType): void {
@@ -150,50 +150,47 @@ const float32 = new Float32Array(bits32.buffer);
 
 /**
  * One- and two-register types in plain integer arithmetic: the value's 32 bits
- * are hi << 16 | lo. One closure per combination of width, type and byte
- * order, so a scan's inner loop makes no further calls and no branches on the
- * encoding. `(r & 0xffff) !== r` is the whole register check on the good path:
- * it holds for the integers 0..65535 only, and also catches a missing register
- * (undefined), for which need() then names the problem.
+ * are hi << 16 | lo. One flat closure per width and type (the byte order is a
+ * constant it tests), so a scan's decode call makes no further calls and
+ * boxes no intermediate number. `(r & 0xffff) !== r` is the whole register
+ * check on the good path: it holds for the integers 0..65535 only, and also
+ * catches a missing register (undefined), for which need() then names the
+ * problem.
  */
 function narrowReader(enc: Encoding, n: number): Reader {
   const { dataType } = enc;
   const swapBytes = enc.byteOrder === 'little';
   if (n === 1) {
     const signed = dataType === 'int16';
-    if (swapBytes)
-      return (registers, at) => {
-        const r = registers[at];
-        if ((r & 0xffff) !== r) need(registers, at, 1, dataType);
-        const w = swap16(r);
-        return signed ? (w << 16) >> 16 : w;
-      };
-    return (registers, at) => {
+    return (registers, at = 0) => {
       const r = registers[at];
       if ((r & 0xffff) !== r) need(registers, at, 1, dataType);
-      return signed ? (r << 16) >> 16 : r;
+      const w = swapBytes ? swap16(r) : r;
+      return signed ? (w << 16) >> 16 : w;
     };
   }
   // Two registers: the most significant word is the first on the wire, or the second when wordOrder is 'little'.
   const hiAt = enc.wordOrder === 'little' ? 1 : 0;
   const loAt = 1 - hiAt;
-  const bitsOf: (registers: readonly number[], at: number) => number = swapBytes
-    ? (registers, at) => {
-        const hi = registers[at + hiAt];
-        const lo = registers[at + loAt];
-        if ((hi & 0xffff) !== hi || (lo & 0xffff) !== lo) need(registers, at, 2, dataType);
-        return (swap16(hi) << 16) | swap16(lo);
-      }
-    : (registers, at) => {
-        const hi = registers[at + hiAt];
-        const lo = registers[at + loAt];
-        if ((hi & 0xffff) !== hi || (lo & 0xffff) !== lo) need(registers, at, 2, dataType);
-        return (hi << 16) | lo;
-      };
-  if (dataType === 'int32') return bitsOf;
-  if (dataType === 'uint32') return (registers, at) => bitsOf(registers, at) >>> 0;
-  return (registers, at) => {
-    bits32[0] = bitsOf(registers, at);
+  if (dataType === 'int32')
+    return (registers, at = 0) => {
+      const hi = registers[at + hiAt];
+      const lo = registers[at + loAt];
+      if ((hi & 0xffff) !== hi || (lo & 0xffff) !== lo) need(registers, at, 2, dataType);
+      return swapBytes ? (swap16(hi) << 16) | swap16(lo) : (hi << 16) | lo;
+    };
+  if (dataType === 'uint32')
+    return (registers, at = 0) => {
+      const hi = registers[at + hiAt];
+      const lo = registers[at + loAt];
+      if ((hi & 0xffff) !== hi || (lo & 0xffff) !== lo) need(registers, at, 2, dataType);
+      return (swapBytes ? (swap16(hi) << 16) | swap16(lo) : (hi << 16) | lo) >>> 0;
+    };
+  return (registers, at = 0) => {
+    const hi = registers[at + hiAt];
+    const lo = registers[at + loAt];
+    if ((hi & 0xffff) !== hi || (lo & 0xffff) !== lo) need(registers, at, 2, dataType);
+    bits32[0] = swapBytes ? (swap16(hi) << 16) | swap16(lo) : (hi << 16) | lo;
     return float32[0];
   };
 }
@@ -204,7 +201,7 @@ function wideReader(enc: Encoding): Reader {
   const swapBytes = enc.byteOrder === 'little';
   const reverse = enc.wordOrder === 'little';
   const read = WIDE[dataType]!;
-  return (registers, at) => {
+  return (registers, at = 0) => {
     need(registers, at, 4, dataType);
     for (let i = 0; i < 4; i++) {
       const r = registers[at + i];

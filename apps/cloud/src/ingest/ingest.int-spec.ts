@@ -240,6 +240,34 @@ describe('POST /api/v1/sync/batches', () => {
     expect(await hwm(a.id)).toBe(60);
   });
 
+  it('two controllers of one site adding the same new points at once: both stored, each point catalogued once', async () => {
+    const c = await enrolController(t.cloud, SITE, 'ctl-c');
+    const d = await enrolController(t.cloud, SITE, 'ctl-d');
+    const withPoints = (from: number, keys: string[]): OutboxRecord[] =>
+      keys.map((point, i) => ({
+        seq: from + i,
+        at: at(from + i),
+        kind: 'sample',
+        body: { point, value: i, quality: 'good' },
+      }));
+    const statuses: number[] = [];
+    for (let round = 0; round < 5; round++) {
+      const keys = Array.from({ length: 40 }, (_, i) => `new-${round}.p${i}`);
+      const from = round * 40 + 1;
+      const results = await Promise.all([
+        c.sendBatch(batchOf(SITE, withPoints(from, keys))),
+        d.sendBatch(batchOf(SITE, withPoints(from, [...keys].reverse()))),
+      ]);
+      statuses.push(...results.map((r) => r.status));
+    }
+    expect(statuses.filter((status) => status !== 200)).toEqual([]);
+    expect([await hwm(c.id), await hwm(d.id)]).toEqual([200, 200]);
+    const catalogue = await t.db.query<{ n: string }>(
+      `SELECT count(*) AS n FROM points WHERE key LIKE 'new-%'`,
+    );
+    expect(catalogue[0].n).toBe('200');
+  });
+
   it('serialises concurrent deliveries of the same batches: each record stored once', async () => {
     const batches = [61, 81, 101].map((from) => batchOf(SITE, sampleRecords(from, from + 19)));
     // Two deliveries of each, racing: the progress row lock orders them; a later batch may see a gap and be retried.

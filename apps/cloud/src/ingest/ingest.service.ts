@@ -84,9 +84,10 @@ export class IngestService {
   private async write(q: QueryRunner, owner: KeyOwner, records: OutboxRecord[]): Promise<void> {
     const by = <K extends OutboxRecord['kind']>(kind: K) =>
       records.filter((r): r is Of<K> => r.kind === kind);
+    const ids = await this.pointIds(q, owner.siteId, records);
     const c = owner.controllerId;
     const s = owner.siteId;
-    await this.samples(q, owner, by('sample'));
+    await this.samples(q, owner, by('sample'), ids);
     await recordset(
       q,
       `INSERT INTO events (controller_id, seq, site_id, at, type, source, subject, message, data)
@@ -148,19 +149,38 @@ export class IngestService {
     );
   }
 
-  /** The bulk of every batch: one point-catalogue upsert, then one multi-row INSERT over unnest'ed arrays. */
-  private async samples(q: QueryRunner, owner: KeyOwner, samples: Of<'sample'>[]): Promise<void> {
-    if (samples.length === 0) return;
-    const keys = [...new Set(samples.map((r) => r.body.point))];
+  /**
+   * The point catalogue ids of a batch's samples, new points added in the batch transaction (a
+   * refused batch leaves nothing). Inserted in key order, so two controllers of one site adding
+   * the same new points wait for each other instead of deadlocking.
+   */
+  private async pointIds(
+    q: QueryRunner,
+    siteId: number,
+    records: OutboxRecord[],
+  ): Promise<Map<string, number>> {
+    const keys = [...new Set(records.flatMap((r) => (r.kind === 'sample' ? [r.body.point] : [])))];
+    if (keys.length === 0) return new Map();
     await q.query(
-      `INSERT INTO points (site_id, key) SELECT $1, unnest($2::text[]) ON CONFLICT (site_id, key) DO NOTHING`,
-      [owner.siteId, keys],
+      `INSERT INTO points (site_id, key) SELECT $1, k FROM unnest($2::text[]) AS k ORDER BY k
+       ON CONFLICT (site_id, key) DO NOTHING`,
+      [siteId, keys],
     );
     const rows = (await q.query(`SELECT id, key FROM points WHERE site_id = $1 AND key = ANY($2::text[])`, [
-      owner.siteId,
+      siteId,
       keys,
     ])) as { id: number; key: string }[];
-    const ids = new Map(rows.map((r) => [r.key, r.id]));
+    return new Map(rows.map((r) => [r.key, r.id]));
+  }
+
+  /** The bulk of every batch: one multi-row INSERT over unnest'ed arrays. */
+  private async samples(
+    q: QueryRunner,
+    owner: KeyOwner,
+    samples: Of<'sample'>[],
+    ids: Map<string, number>,
+  ): Promise<void> {
+    if (samples.length === 0) return;
     await q.query(
       `INSERT INTO samples (controller_id, seq, site_id, point_id, at, value, quality)
        SELECT $1, t.seq, $2, t.point_id, t.at, t.value, t.quality

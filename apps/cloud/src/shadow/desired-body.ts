@@ -28,8 +28,8 @@ export function parseDesiredBody(body: unknown, newLeaseId: () => string = rando
         bad(`commands[${i}].${key}: unknown field`);
     if (typeof c.point !== 'string' || !POINT.test(c.point) || !c.point.includes('.'))
       bad(`commands[${i}].point: must be "device.point", got ${JSON.stringify(c.point)}`);
-    if (seen.has(c.point as string)) bad(`commands[${i}].point: "${String(c.point)}" is commanded twice`);
-    seen.add(c.point as string);
+    if (seen.has(c.point)) bad(`commands[${i}].point: "${c.point}" is commanded twice`);
+    seen.add(c.point);
     if (typeof c.value !== 'number' || !Number.isFinite(c.value))
       bad(`commands[${i}].value: must be a finite number, got ${JSON.stringify(c.value)}`);
     const leaseMs = c.leaseMs ?? DEFAULT_LEASE_MS;
@@ -45,10 +45,10 @@ export function parseDesiredBody(body: unknown, newLeaseId: () => string = rando
     if (c.leaseId !== undefined && (typeof c.leaseId !== 'string' || !/^[\w.:-]{1,100}$/.test(c.leaseId)))
       bad(`commands[${i}].leaseId: must be 1 to 100 letters, digits, '_', '.', ':' or '-'`);
     return {
-      point: c.point as string,
-      value: c.value as number,
-      leaseMs: leaseMs as number,
-      leaseId: (c.leaseId as string | undefined) ?? newLeaseId(),
+      point: c.point,
+      value: c.value,
+      leaseMs,
+      leaseId: c.leaseId ?? newLeaseId(),
     };
   });
   let configuration: DesiredBody['configuration'];

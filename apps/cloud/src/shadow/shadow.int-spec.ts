@@ -11,6 +11,20 @@ import type { HttpResult, TestCloud, TestController } from '../test-support/clou
 
 const SITE = 'shadow-site';
 
+/* The answers' shapes, so assertions read typed fields (HttpResult.json is untyped). */
+interface Answer {
+  at: string;
+  reason: string;
+  detail: string;
+  version: number;
+  commands: { point: string; value: number; leaseMs: number; leaseId: string }[];
+  desired: { version: number };
+  inSync: boolean;
+  reported: unknown;
+  points: unknown;
+}
+const body = (r: HttpResult): Answer => r.json as Answer;
+
 describe('desired and reported state', () => {
   let t: TestCloud;
   let ctl: TestController & { id: number };
@@ -31,11 +45,11 @@ describe('desired and reported state', () => {
   it('answers a signed ping and refuses an unsigned one with the reason', async () => {
     const ok = await get(ctl, '/api/v1/sync/ping');
     expect(ok.status).toBe(200);
-    expect(Date.parse(ok.json.at)).toBeGreaterThan(0);
+    expect(Date.parse(body(ok).at)).toBeGreaterThan(0);
     expect(ok.headers.date).toBeDefined();
     const unsigned = await send(`${ctl.origin}/api/v1/sync/ping`);
     expect(unsigned.status).toBe(401);
-    expect(unsigned.json.reason).toBe('missing-signature');
+    expect(body(unsigned).reason).toBe('missing-signature');
   });
 
   it('bumps the version on each PUT and long-polls: at once when newer, 204 after the wait, woken by a PUT', async () => {
@@ -44,13 +58,13 @@ describe('desired and reported state', () => {
       commands: [{ point: 'ahu-1.fan', value: 1, leaseMs: 60_000, leaseId: 'L-fan' }],
     });
     expect(put.status).toBe(200);
-    expect(put.json).toEqual({
+    expect(body(put)).toEqual({
       version: 1,
       commands: [{ point: 'ahu-1.fan', value: 1, leaseMs: 60_000, leaseId: 'L-fan' }],
     });
     const now = await get(ctl, '/api/v1/sync/desired?after=0&waitSeconds=25');
     expect(now.status).toBe(200);
-    expect(now.json.version).toBe(1);
+    expect(body(now).version).toBe(1);
 
     const started = Date.now();
     const waited = await get(ctl, '/api/v1/sync/desired?after=1&waitSeconds=1');
@@ -64,9 +78,9 @@ describe('desired and reported state', () => {
     });
     const woken = await polling;
     expect(woken.status).toBe(200);
-    expect(woken.json.version).toBe(2);
-    expect(woken.json.commands[0]).toMatchObject({ point: 'ahu-1.fan', value: 0, leaseMs: 300_000 });
-    expect(woken.json.commands[0].leaseId).toBe(second.json.commands[0].leaseId);
+    expect(body(woken).version).toBe(2);
+    expect(body(woken).commands[0]).toMatchObject({ point: 'ahu-1.fan', value: 0, leaseMs: 300_000 });
+    expect(body(woken).commands[0].leaseId).toBe(body(second).commands[0].leaseId);
     expect(Date.now() - started).toBeLessThan(10_000);
     // Another controller's desired state is its own.
     expect((await get(other, '/api/v1/sync/desired?after=0&waitSeconds=0')).status).toBe(204);
@@ -79,7 +93,7 @@ describe('desired and reported state', () => {
         { point: 'vav-1.damper', value: 40, leaseId: 'L2' },
       ],
     });
-    const version = (await admin(t.cloud, 'GET', `/api/v1/controllers/${ctl.id}/state`)).json.desired.version;
+    const version = body(await admin(t.cloud, 'GET', `/api/v1/controllers/${ctl.id}/state`)).desired.version;
     const report = {
       appliedVersion: version,
       mode: 'CONNECTED',
@@ -92,7 +106,7 @@ describe('desired and reported state', () => {
     };
     const posted = await ctl.post('/api/v1/sync/reported', JSON.stringify(report));
     expect(posted.status).toBe(204);
-    const state = (await admin(t.cloud, 'GET', `/api/v1/controllers/${ctl.id}/state`)).json;
+    const state = body(await admin(t.cloud, 'GET', `/api/v1/controllers/${ctl.id}/state`));
     expect(state.inSync).toBe(true);
     expect(state.reported).toMatchObject({ appliedVersion: version, mode: 'CONNECTED' });
     expect(state.points).toEqual({
@@ -122,8 +136,8 @@ describe('desired and reported state', () => {
   });
 
   it('refuses bad desired bodies and reports, naming the field, and an unknown controller', async () => {
-    const bad = async (body: unknown) =>
-      (await admin(t.cloud, 'PUT', `/api/v1/controllers/${ctl.id}/desired`, body)).json.detail;
+    const bad = async (input: unknown) =>
+      body(await admin(t.cloud, 'PUT', `/api/v1/controllers/${ctl.id}/desired`, input)).detail;
     expect(await bad({})).toBe('commands: must be an array');
     expect(await bad({ commands: [{ point: 'fan', value: 1 }] })).toBe(
       'commands[0].point: must be "device.point", got "fan"',
@@ -136,12 +150,12 @@ describe('desired and reported state', () => {
     );
     expect(await bad({ commands: [], colour: 1 })).toBe('colour: unknown field (commands, configuration)');
     const missing = await admin(t.cloud, 'PUT', `/api/v1/controllers/99999/desired`, { commands: [] });
-    expect([missing.status, missing.json.reason]).toEqual([404, 'controller-not-found']);
+    expect([missing.status, body(missing).reason]).toEqual([404, 'controller-not-found']);
     const report = await ctl.post(
       '/api/v1/sync/reported',
       JSON.stringify({ appliedVersion: 1, mode: 'ASLEEP', points: {} }),
     );
-    expect([report.status, report.json.detail]).toEqual([
+    expect([report.status, body(report).detail]).toEqual([
       400,
       'mode: must be one of CONNECTED, DEGRADED, AUTONOMOUS',
     ]);

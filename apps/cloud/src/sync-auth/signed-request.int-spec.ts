@@ -143,6 +143,26 @@ describe('signed requests to /api/v1/sync/*', () => {
     );
   });
 
+  it('rotation: both keys sign while both are active; the old one is refused once revoked', async () => {
+    const ctlR = await enrolController(t.cloud, SITE, 'ctl-rotating');
+    const fresh = newKey('ctl-rotating-next');
+    const added = await admin(t.cloud, 'POST', `/api/v1/controllers/${ctlR.id}/keys`, {
+      publicKey: fresh.publicLine,
+    });
+    expect(added.status).toBe(201);
+    const next = new TestController(fresh, t.cloud.origin);
+    const batch = (seq: number) => JSON.stringify(batchOf(SITE, sampleRecords(seq, seq)));
+    expect((await ctlR.post(BATCHES, batch(1))).status).toBe(200);
+    expect((await next.post(BATCHES, batch(2))).status).toBe(200);
+    await admin(
+      t.cloud,
+      'DELETE',
+      `/api/v1/controllers/${ctlR.id}/keys/${encodeURIComponent(ctlR.key.fingerprint)}`,
+    );
+    expectRefused(await ctlR.post(BATCHES, batch(3)), 'revoked-key');
+    expect((await next.post(BATCHES, batch(3))).json).toEqual({ highWaterMark: 3 });
+  });
+
   it('refusals wrote nothing: the high-water mark moved only with accepted batches', async () => {
     expect(await hwm()).toBe(next - 1);
     const rows = await t.db.query<{ n: string }>(

@@ -25,6 +25,8 @@ import type { AlarmDto } from '#libs/contracts';
 import { AlarmAlreadyAcknowledgedError, AlarmRequestError, UnknownAlarmError } from './alarm-errors.js';
 import { AlarmQueryError, parseAcknowledgement, parseAlarmId, parseAlarmQuery } from './alarm-query.js';
 import { AlarmService } from './alarm.service.js';
+import { Audited } from '../audit/audit-context.js';
+import type { AuditContext } from '../audit/audit-context.js';
 
 @Controller('api/v1/alarms')
 export class AlarmsController {
@@ -51,12 +53,17 @@ export class AlarmsController {
 
   @Post(':id/acknowledge')
   @HttpCode(200)
-  async acknowledge(@Param('id') raw: string, @Body() body: unknown): Promise<AlarmDto> {
+  async acknowledge(
+    @Param('id') raw: string,
+    @Body() body: unknown,
+    @Audited() audit: AuditContext,
+  ): Promise<AlarmDto> {
     const id = parseAlarmId(raw);
     if (id === null) throw new NotFoundException(new UnknownAlarmError(raw).message);
     try {
       const { by, comment } = parseAcknowledgement(body);
-      return await this.alarms.acknowledge(id, by, comment);
+      audit.before = this.alarms.get(id);
+      return (audit.after = await this.alarms.acknowledge(id, by, comment));
     } catch (err) {
       if (err instanceof AlarmRequestError) throw new UnprocessableEntityException(err.message);
       if (err instanceof UnknownAlarmError) throw new NotFoundException(err.message);

@@ -265,13 +265,12 @@ export class CommandService implements OnApplicationBootstrap, OnModuleDestroy {
     const ref = this.writable(pointId);
     return this.serial(pointId, async () => {
       const st = this.stateOf(ref);
-      const next = renewLeaseOf(
-        st.array,
-        { ...lease, source: 'cloud', now: this.clock.now() },
-        this.policy,
-      );
+      const next = renewLeaseOf(st.array, { ...lease, source: 'cloud', now: this.clock.now() }, this.policy);
       await this.commit(st, next, st.output);
-      this.log.debug({ point: pointId, leaseId: lease.leaseId, leaseMs: lease.leaseMs }, 'cloud lease renewed');
+      this.log.debug(
+        { point: pointId, leaseId: lease.leaseId, leaseMs: lease.leaseMs },
+        'cloud lease renewed',
+      );
       this.scheduleExpiry(st);
       return this.viewOf(st);
     });

@@ -37,6 +37,8 @@ import type { Clock } from '../common/clock.js';
 import { BodyError, parseCommandBody } from './command-body.js';
 import { CommandWriteFailedError, ShuttingDownError, UnknownPointError } from './command-errors.js';
 import { CommandService } from './command.service.js';
+import { Audited } from '../audit/audit-context.js';
+import type { AuditContext } from '../audit/audit-context.js';
 
 const API_SOURCE: CommandSource = 'operator';
 const API_DEFAULT_PRIORITY = 8;
@@ -50,20 +52,35 @@ export class CommandsController {
 
   @Post(':id/commands')
   @HttpCode(201)
-  async command(@Param('id') id: string, @Body() body: unknown): Promise<PriorityArrayDto> {
+  async command(
+    @Param('id') id: string,
+    @Body() body: unknown,
+    @Audited() audit: AuditContext,
+  ): Promise<PriorityArrayDto> {
     return mapErrors(async () => {
       const parsed = parseCommandBody(body, this.clock.now(), API_DEFAULT_PRIORITY);
-      return this.commands.command(id, { ...parsed, source: API_SOURCE });
+      audit.before = await this.arrayForAudit(id);
+      return (audit.after = await this.commands.command(id, { ...parsed, source: API_SOURCE }));
     });
   }
 
   @Delete(':id/commands/:priority')
-  async relinquish(@Param('id') id: string, @Param('priority') raw: string): Promise<PriorityArrayDto> {
-    return mapErrors(() => {
+  async relinquish(
+    @Param('id') id: string,
+    @Param('priority') raw: string,
+    @Audited() audit: AuditContext,
+  ): Promise<PriorityArrayDto> {
+    return mapErrors(async () => {
       const priority = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
       if (!isPriority(priority)) throw new BodyError(`priority: ${raw} is not an integer 1..16`);
-      return this.commands.relinquish(id, priority, API_SOURCE);
+      audit.before = await this.arrayForAudit(id);
+      return (audit.after = await this.commands.relinquish(id, priority, API_SOURCE));
     });
+  }
+
+  /** The priority array before a change, for the audit log; none for a point without one (the change is refused anyway). */
+  private arrayForAudit(id: string): Promise<PriorityArrayDto | undefined> {
+    return this.commands.priorityArray(id).catch(() => undefined);
   }
 
   @Get(':id/priority-array')

@@ -149,9 +149,8 @@ describe('loadConfig', () => {
       batchMaxBytes: 1024 * 1024,
       longPollSeconds: 25,
     });
-    expect(loadConfig({ BULWARK_CLOUD_URL: 'http://x:1', BULWARK_LINK_DRIVER: 'manual' }, root).link).toEqual({
-      driver: 'manual',
-    });
+    const manual = loadConfig({ BULWARK_CLOUD_URL: 'http://x:1', BULWARK_LINK_DRIVER: 'manual' }, root);
+    expect(manual.link).toEqual({ driver: 'manual' });
     expect(() => loadConfig({ BULWARK_CLOUD_URL: 'ftp://x' }, root)).toThrow(/cloud\.url/);
   });
 

@@ -9,6 +9,7 @@ import { SNAPSHOT_STORE } from './configuration-store.js';
 import { CONFIGURATION } from './configuration.port.js';
 import { ConfigurationService } from './configuration.service.js';
 import { OVERRIDES, overridesFromCommands } from './overrides.js';
+import { appendSnapshotRecords } from './snapshot-outbox.js';
 import { SnapshotsController } from './snapshots.controller.js';
 import { SqliteSnapshotStore } from './sqlite-snapshot-store.js';
 
@@ -24,7 +25,8 @@ import { SqliteSnapshotStore } from './sqlite-snapshot-store.js';
   providers: [
     {
       provide: SNAPSHOT_STORE,
-      useFactory: (db: DataSource) => SqliteSnapshotStore.fromDataSource(db),
+      // Every version also goes to the outbox, in its own commit's transaction.
+      useFactory: (db: DataSource) => SqliteSnapshotStore.fromDataSource(db, appendSnapshotRecords),
       inject: [getDataSourceToken()],
     },
     {

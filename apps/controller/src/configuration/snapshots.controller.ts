@@ -11,6 +11,8 @@ import { authorOf, BodyError, mapConfigurationErrors, USER_HEADER } from './conf
 import { bodyParser } from './body-schema.js';
 import { ConfigurationService } from './configuration.service.js';
 import type { CommitAnswer } from './configuration.service.js';
+import { Audited, versionsAround } from '../audit/audit-context.js';
+import type { AuditContext } from '../audit/audit-context.js';
 
 const MAX_LIMIT = 500;
 
@@ -78,10 +80,14 @@ export class SnapshotsController {
     @Headers(USER_HEADER) user: string | undefined,
     @Body() body: unknown,
     @Res({ passthrough: true }) res: Response,
+    @Audited() audit: AuditContext,
   ): Promise<CommitAnswer> {
     return mapConfigurationErrors(async () => {
       const { author, message } = rollbackBody(body);
       const answer = await this.configuration.rollback(id, authorOf(user, author), message);
+      const versions = versionsAround(answer);
+      audit.before = { version: versions.before };
+      audit.after = { version: versions.after, status: answer.status, rolledBackTo: id };
       if (answer.status === 'unchanged') res.status(200);
       return answer;
     });

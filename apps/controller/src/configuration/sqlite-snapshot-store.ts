@@ -27,6 +27,14 @@ interface Staged {
 /** How long a commit waits for a transaction someone else opened on the shared connection. */
 const FOREIGN_TX_WAIT_MS = 5000;
 
+/**
+ * Runs inside the commit's own SQLite transaction, after its rows are written,
+ * with the versions it made (in order; never called without one): the outbox
+ * appends its 'snapshot' records here, so a version and its record commit or
+ * fail together (configuration/snapshot-outbox.ts). A throw rolls the commit back.
+ */
+export type SnapshotCommitHook = (db: Database, versions: readonly Version[]) => void;
+
 export class SqliteSnapshotStore implements ConfigurationStore {
   private queue: Promise<void> = Promise.resolve();
   private readonly sql: {
@@ -42,7 +50,10 @@ export class SqliteSnapshotStore implements ConfigurationStore {
     putImport: Statement<[string, string, string, string]>;
   };
 
-  constructor(private readonly db: Database) {
+  constructor(
+    private readonly db: Database,
+    private readonly onCommit?: SnapshotCommitHook,
+  ) {
     this.sql = {
       getBlob: db.prepare('SELECT json FROM snapshot_blob WHERE hash = ?'),
       putBlob: db.prepare('INSERT OR IGNORE INTO snapshot_blob (hash, json) VALUES (?, ?)'),
@@ -65,10 +76,10 @@ export class SqliteSnapshotStore implements ConfigurationStore {
   }
 
   /** The raw connection behind TypeORM's better-sqlite3 driver (one per DataSource). */
-  static fromDataSource(dataSource: DataSource): SqliteSnapshotStore {
+  static fromDataSource(dataSource: DataSource, onCommit?: SnapshotCommitHook): SqliteSnapshotStore {
     const db = (dataSource.driver as unknown as { databaseConnection?: Database }).databaseConnection;
     if (db === undefined) throw new Error('the DataSource is not a connected better-sqlite3 one');
-    return new SqliteSnapshotStore(db);
+    return new SqliteSnapshotStore(db, onCommit);
   }
 
   getBlob(hash: Hash): Promise<unknown> {
@@ -192,6 +203,11 @@ export class SqliteSnapshotStore implements ConfigurationStore {
         for (const [hash, json] of staged.blobs) this.sql.putBlob.run(hash, json);
         for (const [id, json] of staged.versions) this.sql.putVersion.run(id, json);
         if (staged.head) this.sql.setHead.run(staged.head.next);
+        if (this.onCommit && staged.versions.size > 0)
+          this.onCommit(
+            this.db,
+            [...staged.versions.values()].map((json) => JSON.parse(json) as Version),
+          );
       })
       .immediate();
   }

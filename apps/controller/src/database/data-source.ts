@@ -17,6 +17,7 @@ import { Snapshots1764489600000 } from './migrations/1764489600000-snapshots.js'
 import { EventsAlarms1764576000000 } from './migrations/1764576000000-events-alarms.js';
 import { Interlocks1764662400000 } from './migrations/1764662400000-interlocks.js';
 import { Outbox1764835200000 } from './migrations/1764835200000-outbox.js';
+import { Audit1764921600000 } from './migrations/1764921600000-audit.js';
 
 export const ENTITIES = [PointSample, PointCommandState, EventRow, AlarmRow, InterlockStateRow];
 export const MIGRATIONS = [
@@ -26,6 +27,7 @@ export const MIGRATIONS = [
   EventsAlarms1764576000000,
   Interlocks1764662400000,
   Outbox1764835200000,
+  Audit1764921600000,
 ];
 
 export function dataSourceOptions(file: string): DataSourceOptions {

@@ -69,6 +69,8 @@ interface DeviceRuntime {
   planner: AdaptivePlanner;
   /** Item, address and decoder of every polled point, kept while the polled points stay the same. */
   scan?: ScanPlan;
+  /** What the scheduler runs for each planned read, made once: a scan then allocates no closures per request. */
+  readTasks: WeakMap<PlannedRead, () => Promise<number[] | boolean[]>>;
 }
 
 export function defaultBreaker(device: DeviceContext): BreakerOptions {
@@ -113,7 +115,7 @@ export class ModbusDriver implements FieldbusDriver {
     const result = await readAdaptively(
       d.planner,
       scan.items,
-      (req) => this.request(d, kind, (link) => readRequest(link, d, req)),
+      (req) => d.line.scheduler.submit(kind, d.key, this.readTask(d, req), d.submitOptions),
       classifyReadFailure,
     );
     const plan = d.planner.plan(scan.items);
@@ -187,16 +189,37 @@ export class ModbusDriver implements FieldbusDriver {
 
   /** One scheduled request: retried within its slot on transient failures, named on failure. */
   private request<T>(d: DeviceRuntime, kind: RequestKind, op: (link: ModbusLink) => Promise<T>): Promise<T> {
-    return d.line.scheduler.submit(kind, d.key, () => this.attempt(d, op, 0), d.submitOptions);
+    return d.line.scheduler.submit(kind, d.key, this.task(d, op), d.submitOptions);
   }
 
-  /** Attempt `n` of a request (no async frame, no extra promise on success: this runs per request). */
-  private attempt<T>(d: DeviceRuntime, op: (link: ModbusLink) => Promise<T>, n: number): Promise<T> {
-    return d.line.withLink(op, (err: unknown) => {
-      const e = toFieldbusError(err);
-      if (n >= d.retries || !isTransient(e)) throw e;
-      return sleep(systemClock, d.delayMs).then(() => this.attempt(d, op, n + 1));
-    });
+  /** The scheduled read of a planned request, made once per request of the plan. */
+  private readTask(d: DeviceRuntime, req: PlannedRead): () => Promise<number[] | boolean[]> {
+    let task = d.readTasks.get(req);
+    if (!task) {
+      task = this.task(d, (link) => readRequest(link, d, req));
+      d.readTasks.set(req, task);
+    }
+    return task;
+  }
+
+  /** What the scheduler runs: `op` on the line (no async frame, no extra promise on success: this runs per request). */
+  private task<T>(d: DeviceRuntime, op: (link: ModbusLink) => Promise<T>): () => Promise<T> {
+    const recover = (err: unknown): Promise<T> => this.retry(d, op, 0, err);
+    return () => d.line.withLink(op, recover);
+  }
+
+  /** Attempt `n` failed with `err`: another attempt after the inter-request delay if transient, else the named error. */
+  private retry<T>(
+    d: DeviceRuntime,
+    op: (link: ModbusLink) => Promise<T>,
+    n: number,
+    err: unknown,
+  ): Promise<T> {
+    const e = toFieldbusError(err);
+    if (n >= d.retries || !isTransient(e)) throw e;
+    return sleep(systemClock, d.delayMs).then(() =>
+      d.line.withLink(op, (next: unknown) => this.retry(d, op, n + 1, next)),
+    );
   }
 
   private runtime(device: DeviceContext): DeviceRuntime {
@@ -227,6 +250,7 @@ export class ModbusDriver implements FieldbusDriver {
       submitOptions: { timeoutMs: (timeoutMs + BACKSTOP_SLACK_MS) * (retries + 1) + delayMs * retries },
       line,
       planner: new AdaptivePlanner(limitsOf(device.profile)),
+      readTasks: new WeakMap(),
     };
     line.scheduler.configureDevice(d.key, {
       breaker: this.breakerFor(device),

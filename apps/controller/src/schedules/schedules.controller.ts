@@ -30,6 +30,8 @@ import {
 import { ConfigurationService } from '../configuration/configuration.service.js';
 import { parseCalendarBody, parseScheduleBody } from './schedule-bodies.js';
 import { scheduleView } from './schedule-view.js';
+import { Audited, versionsAround } from '../audit/audit-context.js';
+import type { AuditContext } from '../audit/audit-context.js';
 import type { ScheduleView } from './schedule-view.js';
 
 interface EditAnswer {
@@ -78,18 +80,24 @@ export class SchedulesController {
     @Body() body: unknown,
     @Headers(USER_HEADER) user: string | undefined,
     @Res({ passthrough: true }) res: Response,
+    @Audited() audit: AuditContext,
   ): Promise<EditAnswer & { schedule: ScheduleView }> {
     return mapConfigurationErrors(async () => {
       const schedule = parseScheduleBody(id, body);
       const author = authorOf(user);
       const exists = Object.hasOwn(this.configuration.current().configuration.schedules, id);
+      let before: unknown = null;
       const answer = await this.configuration.edit(
         author,
         `${exists ? 'replace' : 'create'} schedule ${id}`,
         (draft) => {
+          before = draft.schedules[id] ?? null;
           draft.schedules[id] = schedule;
         },
       );
+      const versions = versionsAround(answer);
+      audit.before = { version: versions.before, schedule: before };
+      audit.after = { version: versions.after, schedule };
       res.status(answer.status === 'created' && !exists ? 201 : 200);
       const { configuration } = this.configuration.current();
       return {
@@ -100,13 +108,22 @@ export class SchedulesController {
   }
 
   @Delete(':id')
-  async remove(@Param('id') id: string, @Headers(USER_HEADER) user: string | undefined): Promise<EditAnswer> {
-    return mapConfigurationErrors(() =>
-      this.configuration.edit(authorOf(user), `delete schedule ${id}`, (draft) => {
+  async remove(
+    @Param('id') id: string,
+    @Headers(USER_HEADER) user: string | undefined,
+    @Audited() audit: AuditContext,
+  ): Promise<EditAnswer> {
+    return mapConfigurationErrors(async () => {
+      const answer = await this.configuration.edit(authorOf(user), `delete schedule ${id}`, (draft) => {
         if (!Object.hasOwn(draft.schedules, id)) throw new NotFoundError(`no schedule "${id}"`);
+        audit.before = { schedule: draft.schedules[id] };
         delete draft.schedules[id];
-      }),
-    );
+      });
+      const versions = versionsAround(answer);
+      audit.before = { version: versions.before, ...(audit.before as object) };
+      audit.after = { version: versions.after, schedule: null };
+      return answer;
+    });
   }
 }
 
@@ -136,17 +153,23 @@ export class CalendarsController {
     @Body() body: unknown,
     @Headers(USER_HEADER) user: string | undefined,
     @Res({ passthrough: true }) res: Response,
+    @Audited() audit: AuditContext,
   ): Promise<EditAnswer & { calendar: Calendar }> {
     return mapConfigurationErrors(async () => {
       const calendar = parseCalendarBody(name, body);
       const exists = Object.hasOwn(this.configuration.current().configuration.calendars, name);
+      let before: unknown = null;
       const answer = await this.configuration.edit(
         authorOf(user),
         `${exists ? 'replace' : 'create'} calendar ${name}`,
         (draft) => {
+          before = draft.calendars[name] ?? null;
           draft.calendars[name] = calendar;
         },
       );
+      const versions = versionsAround(answer);
+      audit.before = { version: versions.before, calendar: before };
+      audit.after = { version: versions.after, calendar };
       res.status(answer.status === 'created' && !exists ? 201 : 200);
       return { ...answer, calendar };
     });
@@ -156,9 +179,10 @@ export class CalendarsController {
   async remove(
     @Param('name') name: string,
     @Headers(USER_HEADER) user: string | undefined,
+    @Audited() audit: AuditContext,
   ): Promise<EditAnswer> {
-    return mapConfigurationErrors(() =>
-      this.configuration.edit(authorOf(user), `delete calendar ${name}`, (draft) => {
+    return mapConfigurationErrors(async () => {
+      const answer = await this.configuration.edit(authorOf(user), `delete calendar ${name}`, (draft) => {
         if (!Object.hasOwn(draft.calendars, name)) throw new NotFoundError(`no calendar "${name}"`);
         const users = Object.values(draft.schedules as Record<string, ControllerSchedule>)
           .filter((s) =>
@@ -169,8 +193,13 @@ export class CalendarsController {
           throw new ConflictError(
             `calendar "${name}" is used by schedule(s) ${users.join(', ')}: change them first`,
           );
+        audit.before = { calendar: draft.calendars[name] };
         delete draft.calendars[name];
-      }),
-    );
+      });
+      const versions = versionsAround(answer);
+      audit.before = { version: versions.before, ...(audit.before as object) };
+      audit.after = { version: versions.after, calendar: null };
+      return answer;
+    });
   }
 }

@@ -26,7 +26,7 @@ describe('Backoff', () => {
 
   it('spreads delays over the whole window (not a fixed fraction of it)', () => {
     let seed = 42;
-    const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const delays: number[] = [];
     for (let i = 0; i < 400; i++) {
       const b = new Backoff({ random });

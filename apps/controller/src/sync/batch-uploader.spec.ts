@@ -47,7 +47,12 @@ describe('BatchUploader', () => {
     expect(first.req.url).toBe(`${BASE}/api/v1/sync/batches`);
     expect(first.req.headers['content-encoding']).toBe('gzip');
     expect(first.keyId).toMatch(/^SHA256:/);
-    expect(first.json).toEqual({ site: 'hq', fromSeq: 1, toSeq: 3, records: [sample(1), sample(2), sample(3)] });
+    expect(first.json).toEqual({
+      site: 'hq',
+      fromSeq: 1,
+      toSeq: 3,
+      records: [sample(1), sample(2), sample(3)],
+    });
     expect(h.outbox.confirms).toEqual([3]);
     expect(await h.uploader.step()).toBe('sent');
     expect(h.cloud.batches()[1]).toMatchObject({ fromSeq: 4, toSeq: 4 });
@@ -89,7 +94,10 @@ describe('BatchUploader', () => {
   it('on a 409 whose cloud mark covers the batch start, confirms that mark and resumes after it', async () => {
     const h = harness({ maxRecords: 10 });
     h.outbox.append(...[1, 2, 3, 4, 5].map((s) => sample(s)));
-    h.cloud.script.push(answer(409, { reason: 'sequence-reversal', highWaterMark: 3 }), answer(200, { highWaterMark: 5 }));
+    h.cloud.script.push(
+      answer(409, { reason: 'sequence-reversal', highWaterMark: 3 }),
+      answer(200, { highWaterMark: 5 }),
+    );
     expect(await h.uploader.step()).toBe('sent');
     expect(h.outbox.confirms).toEqual([3]);
     expect(await h.uploader.step()).toBe('sent');
@@ -113,7 +121,13 @@ describe('BatchUploader', () => {
 
   it('a thinned run counts to its `through` in the batch range', async () => {
     const h = harness();
-    h.outbox.append(sample(1), { seq: 2, through: 40, at: sample(2).at, kind: 'thinned', body: { rows: 39 } });
+    h.outbox.append(sample(1), {
+      seq: 2,
+      through: 40,
+      at: sample(2).at,
+      kind: 'thinned',
+      body: { rows: 39 },
+    });
     h.cloud.script.push(answer(200, { highWaterMark: 40 }));
     await h.uploader.step();
     expect(h.cloud.batches()[0]).toMatchObject({ fromSeq: 1, toSeq: 40 });
@@ -126,7 +140,10 @@ describe('BatchUploader', () => {
     h.cloud.script.push(answer(200, { highWaterMark: 1 }));
     expect(await h.uploader.step()).toBe('retry');
     expect(h.cloud.refusals).toEqual(['expired']);
-    expect(h.outcomes[0]).toMatchObject({ kind: 'failure', reason: expect.stringMatching(/^POST \/api\/v1\/sync\/batches: 401 /) });
+    expect(h.outcomes[0]).toMatchObject({
+      kind: 'failure',
+      reason: expect.stringMatching(/^POST \/api\/v1\/sync\/batches: 401 /),
+    });
     expect(h.outbox.confirms).toEqual([]);
     expect(await h.uploader.step()).toBe('sent');
     expect(h.outbox.confirms).toEqual([1]);

@@ -155,7 +155,8 @@ export class BatchUploader {
     this.stats.consecutiveFailures++;
     // The first failure of a run is worth a warning; the retries after it only at debug, or logs flood an outage.
     if (loud) this.o.log.error({ reason }, `batch refused: ${reason}`);
-    else if (this.stats.consecutiveFailures === 1) this.o.log.warn({ reason }, `batch not delivered: ${reason}`);
+    else if (this.stats.consecutiveFailures === 1)
+      this.o.log.warn({ reason }, `batch not delivered: ${reason}`);
     else this.o.log.debug({ reason, failures: this.stats.consecutiveFailures }, 'batch retry failed');
     return 'retry';
   }

@@ -9,6 +9,8 @@ export interface CloudRequest {
   headers: Record<string, string>;
   body?: Uint8Array;
   timeoutMs: number;
+  /** Aborts the exchange (shutdown); it then fails as 'network' with reason "aborted". */
+  signal?: AbortSignal;
 }
 
 export interface CloudAnswer {
@@ -39,7 +41,8 @@ export const CLOUD_TRANSPORT = Symbol('CLOUD_TRANSPORT');
 export const fetchTransport: CloudTransport = {
   async request(req: CloudRequest): Promise<CloudAnswer> {
     let response: Response;
-    const signal = AbortSignal.timeout(req.timeoutMs);
+    const timeout = AbortSignal.timeout(req.timeoutMs);
+    const signal = req.signal ? AbortSignal.any([timeout, req.signal]) : timeout;
     try {
       response = await fetch(req.url, {
         method: req.method,
@@ -52,7 +55,8 @@ export const fetchTransport: CloudTransport = {
       response.headers.forEach((value, name) => (headers[name.toLowerCase()] = value));
       return { status: response.status, headers, body };
     } catch (err) {
-      if (signal.aborted) throw new CloudTransportError('timeout', `no answer within ${req.timeoutMs} ms`);
+      if (req.signal?.aborted) throw new CloudTransportError('network', 'aborted');
+      if (timeout.aborted) throw new CloudTransportError('timeout', `no answer within ${req.timeoutMs} ms`);
       throw new CloudTransportError('network', networkReason(err));
     }
   },

@@ -7,7 +7,12 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fingerprintOf } from '#libs/sync';
-import { ControllerKeyError, loadOrCreateKeys, PRIVATE_KEY_FILE, PUBLIC_KEY_FILE } from './controller-keys.js';
+import {
+  ControllerKeyError,
+  loadOrCreateKeys,
+  PRIVATE_KEY_FILE,
+  PUBLIC_KEY_FILE,
+} from './controller-keys.js';
 
 describe('loadOrCreateKeys', () => {
   let root: string;

@@ -97,7 +97,8 @@ export class DesiredPoller {
       await this.maintain(true);
       return 'applied';
     } catch (err) {
-      if (!(err instanceof CloudTransportError)) this.o.log.error({ err }, `desired state: ${(err as Error).message}`);
+      if (!(err instanceof CloudTransportError))
+        this.o.log.error({ err }, `desired state: ${(err as Error).message}`);
       this.lastError = `desired: ${(err as Error).message}`;
       return 'retry';
     }

@@ -19,7 +19,11 @@ const LEASE = 60_000;
 function harness() {
   const link = new BehaviorSubject<LinkState>('CONNECTED');
   const h = commandHarness({ link: { state$: link } });
-  const edits: { author: string; message: string; draft: { schedules: Record<string, unknown>; calendars: Record<string, unknown> } }[] = [];
+  const edits: {
+    author: string;
+    message: string;
+    draft: { schedules: Record<string, unknown>; calendars: Record<string, unknown> };
+  }[] = [];
   const config: { schedules: Record<string, unknown>; calendars: Record<string, unknown> } = {
     schedules: { old: { kind: 'local' } },
     calendars: {},
@@ -36,7 +40,11 @@ function harness() {
   return { ...h, applier, edits, link };
 }
 
-const desired = (version: number, commands: DesiredState['commands'], configuration?: DesiredState['configuration']): DesiredState => ({
+const desired = (
+  version: number,
+  commands: DesiredState['commands'],
+  configuration?: DesiredState['configuration'],
+): DesiredState => ({
   version,
   commands,
   ...(configuration ? { configuration } : {}),
@@ -55,10 +63,17 @@ describe('DesiredStateApplier', () => {
     }
     array = await h.service.priorityArray('drive.speed');
     expect(array.effective).toEqual({ value: 55, priority: 10, source: 'cloud' });
-    expect(array.slots[0]).toMatchObject({ priority: 10, expiresAt: new Date(h.time.now() + LEASE).toISOString() });
+    expect(array.slots[0]).toMatchObject({
+      priority: 10,
+      expiresAt: new Date(h.time.now() + LEASE).toISOString(),
+    });
     // No renewals (the link is not CONNECTED: the poller stops calling renew): the lease ends on its own.
     await h.time.advance(LEASE);
-    expect((await h.service.priorityArray('drive.speed')).effective).toEqual({ value: 70, priority: null, source: 'relinquish-default' });
+    expect((await h.service.priorityArray('drive.speed')).effective).toEqual({
+      value: 70,
+      priority: null,
+      source: 'relinquish-default',
+    });
     expect(h.events.events.filter((e) => e.type === 'expiry').map((e) => e.subject)).toEqual(['drive.speed']);
   });
 
@@ -68,12 +83,22 @@ describe('DesiredStateApplier', () => {
     await h.time.advance(LEASE + 1);
     expect((await h.service.priorityArray('drive.speed')).effective.source).toBe('relinquish-default');
     await h.applier.renew();
-    expect((await h.service.priorityArray('drive.speed')).effective).toEqual({ value: 55, priority: 10, source: 'cloud' });
+    expect((await h.service.priorityArray('drive.speed')).effective).toEqual({
+      value: 55,
+      priority: 10,
+      source: 'cloud',
+    });
   });
 
   it('relinquishes slot 10 for a command no longer desired, and one left over from before a restart', async () => {
     const h = harness();
-    await h.service.command('vav.damper', { value: 40, priority: 10, source: 'cloud', leaseMs: LEASE, leaseId: 'old' });
+    await h.service.command('vav.damper', {
+      value: 40,
+      priority: 10,
+      source: 'cloud',
+      leaseMs: LEASE,
+      leaseId: 'old',
+    });
     await h.applier.apply(desired(1, [{ point: 'drive.speed', value: 55, leaseId: 'L1', leaseMs: LEASE }]));
     expect((await h.service.priorityArray('vav.damper')).slots).toEqual([]);
     expect(h.bacnet.calls.at(-1)).toMatchObject({ op: 'relinquish', point: 'damper', priority: 10 });
@@ -87,10 +112,12 @@ describe('DesiredStateApplier', () => {
 
   it('reports effective values and holders, and notes a cloud command outranked by an operator override at 8', async () => {
     const h = harness();
-    await h.applier.apply(desired(3, [
-      { point: 'drive.speed', value: 55, leaseId: 'L1', leaseMs: LEASE },
-      { point: 'vav.damper', value: 45, leaseId: 'L2', leaseMs: LEASE },
-    ]));
+    await h.applier.apply(
+      desired(3, [
+        { point: 'drive.speed', value: 55, leaseId: 'L1', leaseMs: LEASE },
+        { point: 'vav.damper', value: 45, leaseId: 'L2', leaseMs: LEASE },
+      ]),
+    );
     await h.service.command('drive.speed', { value: 90, priority: 8, source: 'operator' });
     const report = await h.applier.report('CONNECTED');
     expect(report).toEqual({
@@ -112,11 +139,13 @@ describe('DesiredStateApplier', () => {
 
   it('notes a refused desired command with the reason and keeps the others', async () => {
     const h = harness();
-    await h.applier.apply(desired(1, [
-      { point: 'drive.speed', value: 5, leaseId: 'L1', leaseMs: LEASE },
-      { point: 'vav.damper', value: 45, leaseId: 'L2', leaseMs: LEASE },
-      { point: 'vav.nothing', value: 1, leaseId: 'L3', leaseMs: LEASE },
-    ]));
+    await h.applier.apply(
+      desired(1, [
+        { point: 'drive.speed', value: 5, leaseId: 'L1', leaseMs: LEASE },
+        { point: 'vav.damper', value: 45, leaseId: 'L2', leaseMs: LEASE },
+        { point: 'vav.nothing', value: 1, leaseId: 'L3', leaseMs: LEASE },
+      ]),
+    );
     const report = await h.applier.report('DEGRADED');
     expect(report.points['vav.damper']).toEqual({ value: 45, priority: 10, source: 'cloud' });
     expect(report.notes?.map((n) => [n.point, n.leaseId])).toEqual([
@@ -130,7 +159,12 @@ describe('DesiredStateApplier', () => {
   it('applies desired schedules and calendars as one configuration edit by the cloud; null removes', async () => {
     const h = harness();
     const night = { kind: 'fallback', targets: ['drive.speed'] };
-    await h.applier.apply(desired(4, [], { schedules: { night, old: null as unknown as Record<string, unknown> }, calendars: { holidays: { dates: [] } } }));
+    await h.applier.apply(
+      desired(4, [], {
+        schedules: { night, old: null as unknown as Record<string, unknown> },
+        calendars: { holidays: { dates: [] } },
+      }),
+    );
     expect(h.edits).toEqual([
       {
         author: 'cloud',

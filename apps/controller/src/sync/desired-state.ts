@@ -75,7 +75,8 @@ export class DesiredStateApplier {
   async apply(state: DesiredState): Promise<void> {
     const wanted = new Map(state.commands.map((c) => [c.point, c]));
     const stale = new Set(this.held.keys());
-    if (this.firstApply) for (const point of await this.commands.heldBy(CLOUD_PRIORITY, 'cloud')) stale.add(point);
+    if (this.firstApply)
+      for (const point of await this.commands.heldBy(CLOUD_PRIORITY, 'cloud')) stale.add(point);
     this.firstApply = false;
     for (const point of stale) {
       if (wanted.has(point)) continue;
@@ -87,7 +88,8 @@ export class DesiredStateApplier {
     for (const point of [...this.refused.keys()]) if (!wanted.has(point)) this.refused.delete(point);
     for (const cmd of state.commands) {
       const prev = this.held.get(cmd.point);
-      if (prev && prev.leaseId === cmd.leaseId && prev.value === cmd.value && prev.leaseMs === cmd.leaseMs) continue;
+      if (prev && prev.leaseId === cmd.leaseId && prev.value === cmd.value && prev.leaseMs === cmd.leaseMs)
+        continue;
       await this.attempt(cmd.point, cmd.leaseId, () => this.give(cmd));
     }
     this.desired = state.commands;

@@ -35,6 +35,8 @@ export class SignedCloudClient {
   readonly cloudClock: CloudClock;
   private readonly signer: RequestSigner;
   private readonly base: string;
+  private readonly inFlight = new Set<AbortController>();
+  private closed = false;
 
   constructor(private readonly options: SignedClientOptions) {
     this.cloudClock = new CloudClock(options.clock);
@@ -44,6 +46,12 @@ export class SignedCloudClient {
       randomBytes: options.randomBytes,
     });
     this.base = options.baseUrl.replace(/\/+$/, '');
+  }
+
+  /** Aborts every exchange in flight (a 25 s long-poll must not hold a shutdown up) and refuses new ones. */
+  close(): void {
+    this.closed = true;
+    for (const abort of this.inFlight) abort.abort();
   }
 
   get keyId(): string {
@@ -66,13 +74,21 @@ export class SignedCloudClient {
       timeoutMs: opts.timeoutMs,
     };
     const sentAt = this.options.clock.now();
+    if (this.closed) throw new CloudTransportError('network', 'aborted: the sync client is closing');
+    const abort = new AbortController();
+    this.inFlight.add(abort);
     let answer: CloudAnswer;
     try {
-      answer = await this.options.transport.request(request);
+      answer = await this.options.transport.request({ ...request, signal: abort.signal });
     } catch (err) {
-      if (err instanceof CloudTransportError && err.kind === 'timeout') this.options.record({ kind: 'timeout' });
+      // Our own shutdown says nothing about the link.
+      if (this.closed) throw err;
+      if (err instanceof CloudTransportError && err.kind === 'timeout')
+        this.options.record({ kind: 'timeout' });
       else this.options.record({ kind: 'failure', reason: `${method} ${path}: ${(err as Error).message}` });
       throw err;
+    } finally {
+      this.inFlight.delete(abort);
     }
     this.cloudClock.observe(answer.headers.date, sentAt, this.options.clock.now());
     this.options.record(outcomeOf(method, path, answer));

@@ -15,7 +15,7 @@ export interface SyncOutbox {
   /** The oldest unconfirmed records, contiguous, in sequence order; empty when all is confirmed. */
   peek(limits: PeekLimits): Promise<readonly OutboxRecord[]> | readonly OutboxRecord[];
   /** Everything up to and including `highWaterMark` is durable in the cloud and may be trimmed. */
-  confirm(highWaterMark: number): Promise<unknown> | unknown;
+  confirm(highWaterMark: number): Promise<void> | void;
 }
 
 /** The last sequence number a record stands for (a thinned run stands for seq..through). */

@@ -55,7 +55,12 @@ export class ScriptedCloud implements CloudTransport {
     const date = { date: new Date(this.cloudClock.now()).toUTCString() };
     let verified;
     try {
-      verified = await this.verifier.verify({ method: req.method, targetUri: req.url, headers: req.headers, body });
+      verified = await this.verifier.verify({
+        method: req.method,
+        targetUri: req.url,
+        headers: req.headers,
+        body,
+      });
     } catch (err) {
       if (!(err instanceof SignatureError)) throw err;
       this.refusals.push(err.reason);
@@ -82,7 +87,12 @@ export function answer(status: number, body: unknown, headers: Record<string, st
   return { status, headers, body: Buffer.from(body === undefined ? '' : JSON.stringify(body)) };
 }
 
-export function client(cloud: ScriptedCloud, clock: Clock, outcomes: LinkOutcome[], pattern = 7): SignedCloudClient {
+export function client(
+  cloud: ScriptedCloud,
+  clock: Clock,
+  outcomes: LinkOutcome[],
+  pattern = 7,
+): SignedCloudClient {
   const { pair, key } = fixedKey(pattern);
   cloud.registry.enrol(pair.publicKey, 'ctl-1');
   let n = 0;
@@ -101,7 +111,12 @@ export function client(cloud: ScriptedCloud, clock: Clock, outcomes: LinkOutcome
 }
 
 export function sample(seq: number, point = 'ahu.temp', value = seq): OutboxRecord {
-  return { seq, at: new Date(1_780_000_000_000 + seq * 1000).toISOString(), kind: 'sample', body: { point, value, quality: 'good' } };
+  return {
+    seq,
+    at: new Date(1_780_000_000_000 + seq * 1000).toISOString(),
+    kind: 'sample',
+    body: { point, value, quality: 'good' },
+  };
 }
 
 /** The OUTBOX contract in memory: peek contiguous records bounded by count and JSON bytes; confirm trims. */

@@ -37,7 +37,6 @@ import { loadOrCreateKeys } from './controller-keys.js';
 import type { ControllerKeys } from './controller-keys.js';
 import { DesiredPoller } from './desired-poller.js';
 import { DesiredStateApplier } from './desired-state.js';
-import type { ConfigurationEditor } from './desired-state.js';
 import { Heartbeat } from './heartbeat.js';
 import { ScanJitter } from './scan-jitter.js';
 import type { JitterSummary } from './scan-jitter.js';
@@ -121,10 +120,12 @@ export class SyncService implements OnApplicationBootstrap, OnModuleDestroy {
       timers,
       log,
     });
-    const writable = [...pointRefs(site).values()].filter((r) => r.point.access === 'write').map((r) => r.key);
+    const writable = [...pointRefs(site).values()]
+      .filter((r) => r.point.access === 'write')
+      .map((r) => r.key);
     this.applier = new DesiredStateApplier(
       commands,
-      configuration as unknown as ConfigurationEditor,
+      configuration,
       writable,
       log,
     );
@@ -159,6 +160,7 @@ export class SyncService implements OnApplicationBootstrap, OnModuleDestroy {
     for (const s of this.subscriptions) s.unsubscribe();
     this.heartbeat.stop();
     this.jitter.stop();
+    this.client.close();
     await Promise.all([this.uploader.stop(), this.poller.stop()]);
   }
 
