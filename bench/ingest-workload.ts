@@ -9,7 +9,14 @@ import type { IngestBatch, OutboxRecord } from '#libs/sync';
 
 /** What a building controller polls: a few dozen devices of a few kinds, each with its points. */
 const DEVICE_KINDS: Record<string, string[]> = {
-  ahu: ['supply-air-temp', 'return-air-temp', 'mixed-air-temp', 'supply-fan-speed', 'damper-pos', 'filter-dp'],
+  ahu: [
+    'supply-air-temp',
+    'return-air-temp',
+    'mixed-air-temp',
+    'supply-fan-speed',
+    'damper-pos',
+    'filter-dp',
+  ],
   vav: ['zone-temp', 'zone-setpoint', 'airflow', 'damper-pos', 'reheat-valve'],
   fcu: ['room-temp', 'fan-status', 'valve-pos', 'occupancy'],
   meter: ['kw', 'kwh', 'voltage-l1', 'current-l1', 'power-factor'],

@@ -7,7 +7,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { PriorityArrayDto } from '#libs/contracts';
-import type { AuditBody, SnapshotBody } from '#libs/sync';
 import type { AuditEntryDto } from '../apps/controller/src/audit/audit-store.js';
 import { OutboxService } from '../apps/controller/src/outbox/outbox.service.js';
 import type { Building } from './support/building.js';
@@ -69,7 +68,7 @@ describe('audit log over HTTP', () => {
     expect(slot8(relinquish.after)).toBeUndefined();
 
     const records = outbox().filter((r) => r.kind === 'audit');
-    expect(records.map((r) => (r.body as AuditBody).action)).toEqual([
+    expect(records.map((r) => r.body.action)).toEqual([
       `POST /api/v1/points/${DAMPER}/commands -> 201 Created`,
       `POST /api/v1/points/${DAMPER}/commands -> 422 Unprocessable Entity`,
       `DELETE /api/v1/points/${DAMPER}/commands/8 -> 200 Ok`,
@@ -114,7 +113,7 @@ describe('audit log over HTTP', () => {
     // Every version, the site file's import included, is in the outbox with its blobs.
     const snapshots = outbox()
       .filter((r) => r.kind === 'snapshot')
-      .map((r) => r.body as SnapshotBody);
+      .map((r) => r.body);
     const ids = snapshots.map((s) => s.version.id);
     expect(ids.slice(-2)).toEqual([edit.version.id, rolled.version.id]);
     const { versions } = await getJson<{ versions: Array<{ id: string }> }>(`${api}/snapshots`);

@@ -109,7 +109,7 @@ describe('snapshot records in the outbox', () => {
     await expect(
       store.transaction(async (tx) => {
         await tx.putBlobs(new Map([[hashOf('z'), 'z']]));
-        await tx.putVersion({ ...first.version, id: 'v-never', parent: first.version.id } as Version);
+        await tx.putVersion({ ...first.version, id: 'v-never', parent: first.version.id });
         throw new Error('boom');
       }),
     ).rejects.toThrow('boom');

@@ -123,12 +123,7 @@ export class SyncService implements OnApplicationBootstrap, OnModuleDestroy {
     const writable = [...pointRefs(site).values()]
       .filter((r) => r.point.access === 'write')
       .map((r) => r.key);
-    this.applier = new DesiredStateApplier(
-      commands,
-      configuration,
-      writable,
-      log,
-    );
+    this.applier = new DesiredStateApplier(commands, configuration, writable, log);
     this.poller = new DesiredPoller({
       client: this.client,
       applier: this.applier,
