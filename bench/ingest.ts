@@ -69,7 +69,9 @@ function freePort(): Promise<number> {
 }
 
 async function startCloud(databaseUrl: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [CLOUD_MAIN], {
+  // BULWARK_BENCH_CLOUD_NODE_ARGS: extra node flags for the cloud, e.g. `--cpu-prof --cpu-prof-dir=prof`.
+  const nodeArgs = (process.env.BULWARK_BENCH_CLOUD_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, CLOUD_MAIN], {
     env: {
       ...process.env,
       BULWARK_CLOUD_DATABASE_URL: databaseUrl,

@@ -74,8 +74,8 @@ const TURNS = Math.max(SCANS, 25);
 
 /**
  * timeIt for contenders compared by a ratio: all warm up alike, then they take
- * turns scan by scan (A, B, A, B, ...), so a burst of load from anything else
- * on the machine hits each of them, not whichever happened to run then.
+ * turns scan by scan (A, B, B, A, A, B, ...), so a burst of load from anything
+ * else on the machine hits each of them, not whichever happened to run then.
  * Medians of wall-clock milliseconds, in the contenders' order.
  */
 async function timeTurns(
@@ -85,10 +85,12 @@ async function timeTurns(
   for (let i = 0; i < WARMUP_SCANS || performance.now() - warmStart < WARMUP_MS; i++)
     for (const c of contenders) await c.scan();
   const times = contenders.map((): number[] => []);
+  // Who goes first rotates each round, so neither always scans in the other's wake (its garbage, its GC).
   for (let i = 0; i < TURNS; i++)
-    for (const [k, c] of contenders.entries()) {
+    for (let j = 0; j < contenders.length; j++) {
+      const k = (i + j) % contenders.length;
       const t0 = performance.now();
-      await c.scan();
+      await contenders[k].scan();
       times[k].push(performance.now() - t0);
     }
   return contenders.map((c, k) => {

@@ -281,4 +281,50 @@ describe('POST /api/v1/sync/batches', () => {
     );
     expect(rows[0]).toEqual({ n: '60', d: '60' });
   });
+
+  it('stores each sample as sent: value, null, exponent, quality, zoned and sub-microsecond times', async () => {
+    const v = await enrolController(t.cloud, SITE, 'ctl-values');
+    const sample = (
+      seq: number,
+      at: string,
+      value: number | null,
+      quality: 'good' | 'stale' | 'comm-fail',
+    ) => ({
+      seq,
+      at,
+      kind: 'sample' as const,
+      body: { point: `exact.p${seq}`, value, quality },
+    });
+    const res = await v.sendBatch(
+      batchOf(SITE, [
+        sample(1, '2026-11-27T08:00:00.000Z', 21.375, 'good'),
+        sample(2, '2026-11-27T10:00:01.5+02:00', null, 'comm-fail'),
+        sample(3, '2026-11-27T08:00:02.123456789Z', 1e21, 'stale'),
+        sample(4, '2026-11-27T03:00:03-05:00', -0.000125, 'good'),
+      ]),
+    );
+    expect(res.status).toBe(200);
+    const rows = await t.db.query<{
+      seq: string;
+      key: string;
+      at: Date;
+      value: number | null;
+      quality: string;
+    }>(
+      `SELECT s.seq, p.key, s.at, s.value, s.quality FROM samples s JOIN points p ON p.id = s.point_id
+        WHERE s.controller_id = $1 ORDER BY s.seq`,
+      [v.id],
+    );
+    expect(rows.map((r) => [r.seq, r.key, r.at.toISOString(), r.value, r.quality])).toEqual([
+      ['1', 'exact.p1', '2026-11-27T08:00:00.000Z', 21.375, 'good'],
+      ['2', 'exact.p2', '2026-11-27T08:00:01.500Z', null, 'comm-fail'],
+      ['3', 'exact.p3', '2026-11-27T08:00:02.123Z', 1e21, 'stale'],
+      ['4', 'exact.p4', '2026-11-27T08:00:03.000Z', -0.000125, 'good'],
+    ]);
+    const [micro] = await t.db.query<{ us: string }>(
+      `SELECT extract(microseconds FROM at)::text AS us FROM samples WHERE controller_id = $1 AND seq = 3`,
+      [v.id],
+    );
+    expect(micro.us).toBe('2123457');
+  });
 });

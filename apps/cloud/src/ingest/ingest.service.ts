@@ -11,10 +11,12 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { QueryRunner } from 'typeorm';
+import type { PoolClient } from 'pg';
 import type { IngestAck, IngestBatch, OutboxRecord } from '#libs/sync';
 import { Problem } from '../common/problem.js';
 import type { KeyOwner } from '../enrolment/enrolment.service.js';
 import { lastSeqOf } from './batch-schema.js';
+import { copySamples } from './sample-copy.js';
 
 type Of<K extends OutboxRecord['kind']> = Extract<OutboxRecord, { kind: K }>;
 
@@ -84,10 +86,11 @@ export class IngestService {
   private async write(q: QueryRunner, owner: KeyOwner, records: OutboxRecord[]): Promise<void> {
     const by = <K extends OutboxRecord['kind']>(kind: K) =>
       records.filter((r): r is Of<K> => r.kind === kind);
-    const ids = await this.pointIds(q, owner.siteId, records);
     const c = owner.controllerId;
     const s = owner.siteId;
-    await this.samples(q, owner, by('sample'), ids);
+    const samples = by('sample');
+    // The bulk of every batch, by COPY on this transaction's connection (sample-copy.ts).
+    await copySamples(connectionOf(q), c, s, samples, await this.pointIds(q, s, samples));
     await recordset(
       q,
       `INSERT INTO events (controller_id, seq, site_id, at, type, source, subject, message, data)
@@ -150,53 +153,39 @@ export class IngestService {
   }
 
   /**
-   * The point catalogue ids of a batch's samples, new points added in the batch transaction (a
-   * refused batch leaves nothing). Inserted in key order, so two controllers of one site adding
-   * the same new points wait for each other instead of deadlocking.
+   * The point catalogue ids of a batch's samples. A known catalogue is one
+   * SELECT (the steady state: a controller sends the same points every scan);
+   * new points are added in the batch transaction (a refused batch leaves
+   * nothing), in key order, so two controllers of one site adding the same new
+   * points wait for each other instead of deadlocking.
    */
   private async pointIds(
     q: QueryRunner,
     siteId: number,
-    records: OutboxRecord[],
+    samples: Of<'sample'>[],
   ): Promise<Map<string, number>> {
-    const keys = [...new Set(records.flatMap((r) => (r.kind === 'sample' ? [r.body.point] : [])))];
-    if (keys.length === 0) return new Map();
+    const unique = new Set<string>();
+    for (const r of samples) unique.add(r.body.point);
+    if (unique.size === 0) return new Map();
+    const keys = [...unique];
+    const select = `SELECT id, key FROM points WHERE site_id = $1 AND key = ANY($2::text[])`;
+    type Row = { id: number; key: string };
+    const ids = new Map(((await q.query(select, [siteId, keys])) as Row[]).map((r) => [r.key, r.id]));
+    const missing = keys.filter((k) => !ids.has(k));
+    if (missing.length === 0) return ids;
     await q.query(
       `INSERT INTO points (site_id, key) SELECT $1, k FROM unnest($2::text[]) AS k ORDER BY k
        ON CONFLICT (site_id, key) DO NOTHING`,
-      [siteId, keys],
+      [siteId, missing],
     );
-    const rows = (await q.query(`SELECT id, key FROM points WHERE site_id = $1 AND key = ANY($2::text[])`, [
-      siteId,
-      keys,
-    ])) as { id: number; key: string }[];
-    return new Map(rows.map((r) => [r.key, r.id]));
+    for (const r of (await q.query(select, [siteId, missing])) as Row[]) ids.set(r.key, r.id);
+    return ids;
   }
+}
 
-  /** The bulk of every batch: one multi-row INSERT over unnest'ed arrays. */
-  private async samples(
-    q: QueryRunner,
-    owner: KeyOwner,
-    samples: Of<'sample'>[],
-    ids: Map<string, number>,
-  ): Promise<void> {
-    if (samples.length === 0) return;
-    await q.query(
-      `INSERT INTO samples (controller_id, seq, site_id, point_id, at, value, quality)
-       SELECT $1, t.seq, $2, t.point_id, t.at, t.value, t.quality
-         FROM unnest($3::bigint[], $4::integer[], $5::timestamptz[], $6::float8[], $7::text[])
-           AS t(seq, point_id, at, value, quality)`,
-      [
-        owner.controllerId,
-        owner.siteId,
-        samples.map((r) => r.seq),
-        samples.map((r) => ids.get(r.body.point)),
-        samples.map((r) => r.at),
-        samples.map((r) => r.body.value),
-        samples.map((r) => r.body.quality),
-      ],
-    );
-  }
+/** The pg client under a connected TypeORM query runner, for COPY (TypeORM has no COPY API). */
+function connectionOf(q: QueryRunner): PoolClient {
+  return (q as QueryRunner & { databaseConnection: PoolClient }).databaseConnection;
 }
 
 async function recordset(q: QueryRunner, sql: string, params: unknown[], rows: object[]): Promise<void> {

@@ -120,18 +120,7 @@ export class ModbusDriver implements FieldbusDriver {
     );
     const plan = d.planner.plan(scan.items);
     const outcomes = new Array<PointReadOutcome>(points.length);
-    for (const { request, data } of result.reads) {
-      const { indices, offsets } = scan.layout(request, plan);
-      for (let j = 0; j < indices.length; j++) {
-        const i = indices[j];
-        const pointId = scan.ids[i];
-        try {
-          outcomes[i] = { pointId, value: scan.decoders[i](data, offsets[j]) };
-        } catch (err) {
-          outcomes[i] = { pointId, error: { code: 'bad-response', message: toFieldbusError(err).message } };
-        }
-      }
-    }
+    for (const { request, data } of result.reads) scan.decodeInto(outcomes, request, data, plan);
     for (const { request, error } of result.refused) {
       const info = toFieldbusError(error).info;
       for (const i of scan.layout(request, plan).indices)
