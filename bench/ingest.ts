@@ -18,7 +18,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
@@ -37,7 +37,7 @@ const { values: args } = parseArgs({
     batch: { type: 'string', default: '5000' },
     controllers: { type: 'string', default: '4' },
     points: { type: 'string', default: '500' },
-    rounds: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '5' },
   },
 });
 const CONTROLLERS = Number(args.controllers);
@@ -111,6 +111,26 @@ function cpuSeconds(pid: number | undefined): number {
   } catch {
     return 0;
   }
+}
+
+/**
+ * CPU seconds of every PostgreSQL process so far (Linux /proc). Other work on
+ * the same server counts too, so it is a rough figure: it shows whether a side
+ * makes PostgreSQL work more per sample, not an exact cost.
+ */
+function postgresCpuSeconds(): number {
+  let total = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (!stat.includes('(postgres)')) continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      // gone between readdir and read
+    }
+  }
+  return total;
 }
 
 const agent = new Agent({ keepAlive: true, maxSockets: 64 });
@@ -225,21 +245,24 @@ async function main(): Promise<void> {
     const ingestRound = async () => {
       await reset();
       const cpu0 = cpuSeconds(cloud?.pid);
+      const pg0 = postgresCpuSeconds();
       const t0 = performance.now();
       await Promise.all(senders.map((s) => sendAll(origin, s, s.load.batches.length)));
       const seconds = (performance.now() - t0) / 1000;
       const cpu = cpuSeconds(cloud?.pid) - cpu0;
+      const pgCpu = postgresCpuSeconds() - pg0;
       if ((await count()) !== SAMPLES)
         throw new Error(`ingest stored ${await count()} samples, not ${SAMPLES}`);
       console.log(
         `  ingest ${seconds.toFixed(2).padStart(6)} s  ${Math.round(SAMPLES / seconds)
           .toLocaleString('en')
-          .padStart(9)} samples/s  (cloud CPU ${cpu.toFixed(2)} s)`,
+          .padStart(9)} samples/s  (cloud CPU ${cpu.toFixed(2)} s, PostgreSQL CPU ${pgCpu.toFixed(2)} s)`,
       );
       return SAMPLES / seconds;
     };
     const copyRound = async () => {
       await reset();
+      const pg0 = postgresCpuSeconds();
       const t0 = performance.now();
       await pipeline(
         Readable.from(copyChunks),
@@ -248,12 +271,13 @@ async function main(): Promise<void> {
         ),
       );
       const seconds = (performance.now() - t0) / 1000;
+      const pgCpu = postgresCpuSeconds() - pg0;
       if ((await count()) !== SAMPLES)
         throw new Error(`COPY stored ${await count()} samples, not ${SAMPLES}`);
       console.log(
         `  COPY   ${seconds.toFixed(2).padStart(6)} s  ${Math.round(SAMPLES / seconds)
           .toLocaleString('en')
-          .padStart(9)} samples/s`,
+          .padStart(9)} samples/s  (PostgreSQL CPU ${pgCpu.toFixed(2)} s)`,
       );
       return SAMPLES / seconds;
     };

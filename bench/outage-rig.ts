@@ -121,8 +121,7 @@ export function readOutbox(file: string): OutboxSnapshot {
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
     const seqRow = db.prepare(`SELECT "seq" FROM "sqlite_sequence" WHERE "name" = 'outbox'`).get() as
-      | { seq: number }
-      | undefined;
+      { seq: number } | undefined;
     const rows = db
       .prepare(`SELECT "seq", "through", "kind", "point", "at" FROM "outbox" ORDER BY "seq"`)
       .all() as OutboxRowSnapshot[];
@@ -153,14 +152,10 @@ export interface CloudAudit {
 
 /** Every record the cloud holds for the controller, checked against its high-water mark. */
 export async function auditCloud(query: Query, controllerId: number): Promise<CloudAudit> {
-  const [{ hwm }] = await query<{ hwm: string }>(
-    `SELECT high_water_mark AS hwm FROM controller_progress WHERE controller_id = $1`,
-    [controllerId],
-  );
-  const H = Number(hwm);
-  // Every seq any record stands for, once per record that claims it.
-  const [c] = await query<{ covered: string; distinct_: string; above: string }>(
-    `WITH recs AS (
+  // One statement, one snapshot: the mark and the records it is checked against, while batches go on arriving.
+  const [c] = await query<{ hwm: string; covered: string; distinct_: string; above: string }>(
+    `WITH mark AS (SELECT high_water_mark AS h FROM controller_progress WHERE controller_id = $1),
+     recs AS (
        SELECT seq, seq AS through FROM samples WHERE controller_id = $1
        UNION ALL SELECT seq, seq FROM events WHERE controller_id = $1
        UNION ALL SELECT seq, seq FROM alarms WHERE controller_id = $1
@@ -169,12 +164,14 @@ export async function auditCloud(query: Query, controllerId: number): Promise<Cl
        UNION ALL SELECT seq, seq FROM loss_ledger WHERE controller_id = $1
        UNION ALL SELECT seq, through FROM thinned_ranges WHERE controller_id = $1),
      claims AS (SELECT generate_series(seq, through) AS s FROM recs)
-     SELECT count(*) FILTER (WHERE s <= $2) AS covered,
-            count(DISTINCT s) FILTER (WHERE s <= $2) AS distinct_,
-            count(*) FILTER (WHERE s > $2) AS above
+     SELECT (SELECT h FROM mark) AS hwm,
+            count(*) FILTER (WHERE s <= (SELECT h FROM mark)) AS covered,
+            count(DISTINCT s) FILTER (WHERE s <= (SELECT h FROM mark)) AS distinct_,
+            count(*) FILTER (WHERE s > (SELECT h FROM mark)) AS above
        FROM claims`,
-    [controllerId, H],
+    [controllerId],
   );
+  const H = Number(c.hwm);
   const [d] = await query<{ pairs: string; extra: string }>(
     `SELECT count(*) AS pairs, coalesce(sum(n - 1), 0) AS extra FROM (
        SELECT count(*) AS n FROM samples WHERE controller_id = $1 GROUP BY point_id, at HAVING count(*) > 1) t`,
@@ -261,11 +258,7 @@ export async function compareSamples(
  * unchanged. Returns the seqs that vanished (confirmed-and-trimmed ones, at or
  * below `confirmedBy`, may go).
  */
-export function vanished(
-  before: OutboxSnapshot,
-  after: OutboxSnapshot,
-  confirmedBy: number,
-): number[] {
+export function vanished(before: OutboxSnapshot, after: OutboxSnapshot, confirmedBy: number): number[] {
   const out: number[] = [];
   for (const [seq, r] of before.rows) {
     if ((r.through ?? seq) <= confirmedBy) continue;

@@ -49,6 +49,7 @@ const CONTROLLER_NAME = 'demo-controller';
 const children = new Set<ChildProcess>();
 /** Children the demo stopped on purpose (the cloud, through the control API). */
 const expectedExits = new Set<ChildProcess>();
+const names = new Map<ChildProcess, string>();
 let stopping = false;
 
 function spawnNode(
@@ -63,6 +64,7 @@ function spawnNode(
     stdio: ['ignore', pipe ? 'pipe' : 'inherit', 'inherit'],
   });
   children.add(child);
+  names.set(child, basename(resolve(script, '../..')));
   child.once('exit', () => children.delete(child));
   return child;
 }
@@ -80,10 +82,25 @@ function start(name: string, script: string, args: string[], extra: Record<strin
 async function stop(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
-  const running = [...children].filter((c) => c.exitCode === null && c.signalCode === null);
-  for (const c of running) c.kill('SIGTERM');
-  await Promise.all(running.map((c) => new Promise((r) => c.once('exit', r))));
+  // The cloud last: its graceful close waits for the connections the controller holds open.
+  const others = [...children].filter((c) => c !== cloud);
+  await terminate(others);
+  await terminate(cloud ? [cloud] : []);
   process.exit(code);
+}
+
+/** SIGTERM, and SIGKILL for whatever has not exited 5 s later. */
+async function terminate(list: ChildProcess[]): Promise<void> {
+  const running = list.filter((c) => c.exitCode === null && c.signalCode === null);
+  for (const c of running) c.kill('SIGTERM');
+  const late = setTimeout(() => {
+    for (const c of running.filter((r) => r.exitCode === null && r.signalCode === null)) {
+      console.error(`demo: ${names.get(c) ?? 'a child'} did not stop within 5 s of SIGTERM; killing it`);
+      c.kill('SIGKILL');
+    }
+  }, 5000);
+  await Promise.all(running.map((c) => new Promise((r) => c.once('exit', r))));
+  clearTimeout(late);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -141,7 +158,9 @@ async function stopCloud(): Promise<void> {
   if (!child) return;
   expectedExits.add(child);
   const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
+  // SIGKILL, as a crash or a cut line would: a SIGTERM'd cloud drains its open keep-alive
+  // connections first and, while a controller keeps them busy, never finishes going away.
+  child.kill('SIGKILL');
   await exited;
 }
 

@@ -21,66 +21,26 @@
  */
 import { CircuitBreaker } from './breaker.js';
 import type { BreakerOptions, BreakerSnapshot } from './breaker.js';
+import type {
+  BusSchedulerOptions,
+  BusStats,
+  DeviceSchedulingOptions,
+  Job,
+  SubmitOptions,
+  TaskDone,
+} from './bus-scheduler-types.js';
 import { systemClock } from './clock.js';
 import type { Clock, RandomSource, TimerHandle } from './clock.js';
 import type { RequestKind } from './driver-port.js';
 import { FieldbusError, errorInfo, isDeviceFailure as defaultIsDeviceFailure } from './errors.js';
 
-export interface BusSchedulerOptions {
-  name: string;
-  /** Requests in flight at once: 1 on a serial line, a configurable few on a TCP device. */
-  maxInFlight: number;
-  /** Silence after every request on this bus, ms; default 0. */
-  interRequestDelayMs?: number;
-  /** Default breaker of the bus's devices; default base 1000 ms, max 30000 ms. */
-  breaker?: BreakerOptions;
-  clock?: Clock;
-  /** Jitter source for the breakers; default Math.random. */
-  random?: RandomSource;
-  /** Which errors mean "the device did not answer"; default: FieldbusError timeout, connection, bad-response. */
-  isDeviceFailure?: (err: unknown) => boolean;
-}
-
-/** Per-device settings on a shared bus (profile quirks, the site's poll interval). */
-export interface DeviceSchedulingOptions {
-  breaker?: BreakerOptions;
-  interRequestDelayMs?: number;
-}
-
-export interface SubmitOptions {
-  /** Silence after this request before the next starts; the larger of this, the device's and the bus's delay applies. */
-  delayAfterMs?: number;
-  /** Backstop: if `run` has not settled after this long, the request fails with 'timeout' and frees its slot. */
-  timeoutMs?: number;
-}
-
-export interface BusStats {
-  name: string;
-  inFlight: number;
-  queued: Record<RequestKind, number>;
-  started: Record<RequestKind, number>;
-  succeeded: number;
-  failed: number;
-  /** Requests refused at once because their device's breaker was open. */
-  breakerRejections: number;
-  /** The most requests ever in flight at once. */
-  peakInFlight: number;
-}
-
-interface Job {
-  kind: RequestKind;
-  deviceKey: string;
-  /** The device's breaker, looked up once at submit (a device keeps its breaker; configureDevice reconfigures it). */
-  breaker: CircuitBreaker;
-  run: () => Promise<unknown>;
-  resolve: (v: unknown) => void;
-  reject: (e: unknown) => void;
-  delayAfterMs: number;
-  timeoutMs?: number;
-  /** Set when it starts: whether it is its device's probe, and when the backstop fails it. */
-  probe: boolean;
-  deadline: number;
-}
+export type {
+  BusSchedulerOptions,
+  BusStats,
+  DeviceSchedulingOptions,
+  SubmitOptions,
+  TaskDone,
+} from './bus-scheduler-types.js';
 
 const DEFAULT_BREAKER: BreakerOptions = { baseMs: 1000, maxMs: 30000 };
 
@@ -157,6 +117,31 @@ export class BusScheduler {
     run: () => Promise<T>,
     options: SubmitOptions = {},
   ): Promise<T> {
+    return this.enqueue(kind, deviceKey, run, undefined, options);
+  }
+
+  /**
+   * submit() for a request that reports by callback: `task` gets `done` and
+   * calls it once with the outcome. A driver's reads come by the hundred per
+   * scan, and this spares each the promise, and its reaction, that run() and
+   * the wait for it would cost.
+   */
+  submitTask<T>(
+    kind: RequestKind,
+    deviceKey: string,
+    task: (done: TaskDone) => void,
+    options: SubmitOptions = {},
+  ): Promise<T> {
+    return this.enqueue(kind, deviceKey, undefined, task, options);
+  }
+
+  private enqueue<T>(
+    kind: RequestKind,
+    deviceKey: string,
+    run: (() => Promise<T>) | undefined,
+    task: ((done: TaskDone) => void) | undefined,
+    options: SubmitOptions,
+  ): Promise<T> {
     if (this.closed) return Promise.reject(new FieldbusError('connection', `bus ${this.name} is closed`));
     const breaker = this.breaker(deviceKey);
     if (!breaker.isClosed) {
@@ -172,6 +157,7 @@ export class BusScheduler {
         deviceKey,
         breaker,
         run,
+        task,
         resolve: resolve as (v: unknown) => void,
         reject,
         delayAfterMs: options.delayAfterMs ?? 0,
@@ -294,10 +280,19 @@ export class BusScheduler {
     job.deadline = job.timeoutMs === undefined ? Infinity : now + job.timeoutMs;
     this.active.push(job);
     if (job.deadline < this.backstopAt) this.armBackstop(job.deadline);
-    // A synchronous throw in `run` fails it like a rejection (no async wrapper: this runs per request).
+    // A synchronous throw in `run` or `task` fails it like a rejection (no async wrapper: this runs per request).
+    const { task, run } = job;
+    if (task) {
+      try {
+        task((ok, value) => this.finish(job, ok, value));
+      } catch (err) {
+        this.finish(job, false, err);
+      }
+      return;
+    }
     let result: Promise<unknown>;
     try {
-      result = Promise.resolve(job.run());
+      result = Promise.resolve(run!());
     } catch (err) {
       return this.finish(job, false, err);
     }

@@ -24,6 +24,7 @@ export {
   type BusStats,
   type DeviceSchedulingOptions,
   type SubmitOptions,
+  type TaskDone,
 } from './bus-scheduler.js';
 export { BusRegistry, type BusDefaults, type BusOptions } from './bus-registry.js';
 export {

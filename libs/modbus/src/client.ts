@@ -18,6 +18,7 @@ import { ModbusError } from './errors.js';
 import { teachMaskWriteLength } from './raw-modbus.js';
 import type { RawModbus } from './raw-modbus.js';
 import { ModbusSession } from './session.js';
+import type { Call, CallDone } from './session.js';
 
 export interface TcpOptions {
   host: string;
@@ -93,23 +94,22 @@ export class ModbusClient {
     count: number,
     options: RequestOptions = {},
   ): Promise<number[]> {
-    const bad = unitError(unitId) ?? spanError(address, count, 125);
-    if (bad) return Promise.reject(bad);
-    const context = (): string =>
-      `${this.label} unit ${unitId}: read ${count} register(s) of table ${table} at ${address}`;
-    return this.run(
-      context,
-      unitId,
-      options,
-      table === 3
-        ? (raw) => raw.readHoldingRegisters(address, count)
-        : (raw) => raw.readInputRegisters(address, count),
-      (res) => {
-        if (res.data.length !== count)
-          throw new ModbusError('bad-response', `${context()}: got ${res.data.length} register(s)`);
-        return res.data;
-      },
-    );
+    const call = this.registerRead(unitId, table, address, count, options);
+    return call instanceof RangeError ? Promise.reject(call) : this.session.call(call);
+  }
+
+  /** readRegisters, reporting to `done` (ok and the registers, or the error) instead of through a promise. */
+  readRegistersThen(
+    unitId: number,
+    table: 3 | 4,
+    address: number,
+    count: number,
+    options: RequestOptions,
+    done: CallDone,
+  ): void {
+    const call = this.registerRead(unitId, table, address, count, options);
+    if (call instanceof RangeError) done(false, call);
+    else this.session.callThen(call, done);
   }
 
   /** Function 1 (table 1, coils) or 2 (table 2, discrete inputs), 1.1b3 §6.1/§6.2. */
@@ -120,22 +120,22 @@ export class ModbusClient {
     count: number,
     options: RequestOptions = {},
   ): Promise<boolean[]> {
-    const bad = unitError(unitId) ?? spanError(address, count, 2000);
-    if (bad) return Promise.reject(bad);
-    const context = (): string =>
-      `${this.label} unit ${unitId}: read ${count} bit(s) of table ${table} at ${address}`;
-    return this.run(
-      context,
-      unitId,
-      options,
-      table === 1 ? (raw) => raw.readCoils(address, count) : (raw) => raw.readDiscreteInputs(address, count),
-      (res) => {
-        // The reply carries whole bytes (§6.1); the padding bits are not ours.
-        if (res.data.length < count)
-          throw new ModbusError('bad-response', `${context()}: got ${res.data.length} bit(s)`);
-        return res.data.slice(0, count);
-      },
-    );
+    const call = this.bitRead(unitId, table, address, count, options);
+    return call instanceof RangeError ? Promise.reject(call) : this.session.call(call);
+  }
+
+  /** readBits, reporting to `done` (ok and the bits, or the error) instead of through a promise. */
+  readBitsThen(
+    unitId: number,
+    table: 1 | 2,
+    address: number,
+    count: number,
+    options: RequestOptions,
+    done: CallDone,
+  ): void {
+    const call = this.bitRead(unitId, table, address, count, options);
+    if (call instanceof RangeError) done(false, call);
+    else this.session.callThen(call, done);
   }
 
   /** Function 6 (exactly one value) or 16 (1..123 values), 1.1b3 §6.6/§6.12. */
@@ -227,17 +227,79 @@ export class ModbusClient {
     return this.session.close();
   }
 
-  private run<R, T>(
+  private registerRead(
+    unitId: number,
+    table: 3 | 4,
+    address: number,
+    count: number,
+    options: RequestOptions,
+  ): Call<{ data: number[] }, number[]> | RangeError {
+    const bad = unitError(unitId) ?? spanError(address, count, 125);
+    if (bad) return bad;
+    const context = (): string =>
+      `${this.label} unit ${unitId}: read ${count} register(s) of table ${table} at ${address}`;
+    return this.callOf(
+      context,
+      unitId,
+      options,
+      table === 3
+        ? (raw) => raw.readHoldingRegisters(address, count)
+        : (raw) => raw.readInputRegisters(address, count),
+      (res) => {
+        if (res.data.length !== count)
+          throw new ModbusError('bad-response', `${context()}: got ${res.data.length} register(s)`);
+        return res.data;
+      },
+    );
+  }
+
+  private bitRead(
+    unitId: number,
+    table: 1 | 2,
+    address: number,
+    count: number,
+    options: RequestOptions,
+  ): Call<{ data: boolean[] }, boolean[]> | RangeError {
+    const bad = unitError(unitId) ?? spanError(address, count, 2000);
+    if (bad) return bad;
+    const context = (): string =>
+      `${this.label} unit ${unitId}: read ${count} bit(s) of table ${table} at ${address}`;
+    return this.callOf(
+      context,
+      unitId,
+      options,
+      table === 1 ? (raw) => raw.readCoils(address, count) : (raw) => raw.readDiscreteInputs(address, count),
+      (res) => {
+        // The reply carries whole bytes (§6.1); the padding bits are not ours.
+        if (res.data.length < count)
+          throw new ModbusError('bad-response', `${context()}: got ${res.data.length} bit(s)`);
+        return res.data.slice(0, count);
+      },
+    );
+  }
+
+  /** A write's call, run now. */
+  private run<R>(
+    context: () => string,
+    unitId: number,
+    options: RequestOptions,
+    send: (raw: RawModbus) => Promise<R>,
+    accept: (reply: R) => void,
+  ): Promise<void> {
+    const call = this.callOf(context, unitId, options, send, accept);
+    return call instanceof RangeError ? Promise.reject(call) : this.session.call(call);
+  }
+
+  private callOf<R, T>(
     context: () => string,
     unitId: number,
     options: RequestOptions,
     send: (raw: RawModbus) => Promise<R>,
     accept: (reply: R) => T,
-  ): Promise<T> {
+  ): Call<R, T> | RangeError {
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     const bad = options.timeoutMs === undefined ? undefined : timeoutError(timeoutMs);
-    if (bad) return Promise.reject(bad);
-    return this.session.call({ context, unitId, timeoutMs, send, accept });
+    return bad ?? { context, unitId, timeoutMs, send, accept };
   }
 }
 

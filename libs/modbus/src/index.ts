@@ -13,6 +13,7 @@ export {
   type Encoding,
   type RegisterDecoder,
 } from './codec.js';
+export { BatchDecoder } from './batch-decode.js';
 export {
   limitFor,
   ModbusPlanError,
@@ -33,3 +34,4 @@ export { buildMbapFrame, type ModbusHandler, type ModbusReply, type ModbusReques
 export { ModbusTcpServer, type ModbusTcpServerOptions } from './server.js';
 export { exceptionName, ModbusError, type ModbusErrorKind, type ModbusExceptionName } from './errors.js';
 export { ModbusClient, type RequestOptions, type RtuOptions, type TcpOptions } from './client.js';
+export type { CallDone } from './session.js';

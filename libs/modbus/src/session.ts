@@ -54,10 +54,15 @@ export interface Call<R, T> {
   accept: (reply: R) => T;
 }
 
+/** How a call started with callThen reports: once, with ok and its result or its ModbusError. */
+export type CallDone = (ok: boolean, value: unknown) => void;
+
+/** A call and whom to tell: its promise (call), or a callback (callThen). */
 interface Job {
   call: Call<unknown, unknown>;
-  resolve: (value: unknown) => void;
-  reject: (error: unknown) => void;
+  resolve?: (value: unknown) => void;
+  reject?: (error: unknown) => void;
+  done?: CallDone;
 }
 
 /** A request on the wire: its job, the connection it went out on, and when the backstop fails it. */
@@ -93,11 +98,17 @@ export class ModbusSession {
   }
 
   call<R, T>(call: Call<R, T>): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      const job = { call, resolve, reject } as Job;
-      if (this.serving) this.queue.push(job);
-      else this.serve(job);
-    });
+    return new Promise<T>((resolve, reject) => this.enqueue({ call, resolve, reject } as Job));
+  }
+
+  /** call() reporting to `done` instead of a promise: a scan's reads spare a promise and its reaction each. */
+  callThen<R, T>(call: Call<R, T>, done: CallDone): void {
+    this.enqueue({ call, done } as Job);
+  }
+
+  private enqueue(job: Job): void {
+    if (this.serving) this.queue.push(job);
+    else this.serve(job);
   }
 
   async close(): Promise<void> {
@@ -190,9 +201,13 @@ export class ModbusSession {
   private settle(job: Job, ok: boolean, value: unknown): void {
     this.serving = null;
     const next = this.queue.shift();
-    if (ok) job.resolve(value);
-    else job.reject(value);
-    if (next) this.serve(next);
+    try {
+      if (job.done) job.done(ok, value);
+      else if (ok) job.resolve!(value);
+      else job.reject!(value);
+    } finally {
+      if (next) this.serve(next); // a callback that throws must not stall the queue
+    }
   }
 
   private closedError(job: Job): ModbusError {

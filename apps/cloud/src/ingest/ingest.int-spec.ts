@@ -173,6 +173,20 @@ describe('POST /api/v1/sync/batches', () => {
     expect(await everything(a.id)).toEqual(before);
   });
 
+  it('400 for a sample time PostgreSQL cannot store, nothing written, the next batch fine', async () => {
+    const d = await enrolController(t.cloud, SITE, 'ctl-dates');
+    const records = sampleRecords(1, 3);
+    records[1] = { ...records[1], at: '2026-02-30T08:00:00Z' };
+    const res = await d.sendBatch(batchOf(SITE, records));
+    expect(res.status).toBe(400);
+    expect(problemOf(res).reason).toBe('invalid-batch');
+    expect(problemOf(res).detail).toContain('2026-02-30T08:00:00Z');
+    expect(await everything(d.id)).toEqual([0, 0, 0, 0, 0, 0, 0]);
+    expect(await hwm(d.id)).toBe(0);
+    const next = await d.sendBatch(batchOf(SITE, sampleRecords(1, 3)));
+    expect(next.json).toEqual({ highWaterMark: 3 });
+  });
+
   it('400 naming the field of a malformed batch', async () => {
     const bad = batchOf(SITE, sampleRecords(51, 52));
     (bad.records[1].body as unknown as Record<string, unknown>).value = 'warm';

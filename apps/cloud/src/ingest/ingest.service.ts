@@ -16,12 +16,15 @@ import type { IngestAck, IngestBatch, OutboxRecord } from '#libs/sync';
 import { Problem } from '../common/problem.js';
 import type { KeyOwner } from '../enrolment/enrolment.service.js';
 import { lastSeqOf } from './batch-schema.js';
+import { KnownPoints } from './known-points.js';
 import { copySamples } from './sample-copy.js';
 
 type Of<K extends OutboxRecord['kind']> = Extract<OutboxRecord, { kind: K }>;
 
 @Injectable()
 export class IngestService {
+  private readonly known = new KnownPoints();
+
   constructor(private readonly db: DataSource) {}
 
   async ingest(owner: KeyOwner, batch: IngestBatch): Promise<IngestAck> {
@@ -50,7 +53,7 @@ export class IngestService {
           { highWaterMark: hwm, expected: hwm + 1, got: batch.fromSeq },
         );
       }
-      await this.write(
+      const ids = await this.write(
         q,
         owner,
         batch.records.filter((r) => lastSeqOf(r) > hwm),
@@ -60,10 +63,11 @@ export class IngestService {
         [owner.controllerId, batch.toSeq],
       );
       await q.commitTransaction();
+      this.known.remember(owner.siteId, ids);
       return { highWaterMark: batch.toSeq };
     } catch (error) {
       if (q.isTransactionActive) await q.rollbackTransaction();
-      throw error;
+      throw dataProblem(error) ?? error;
     } finally {
       await q.release();
     }
@@ -83,14 +87,20 @@ export class IngestService {
     return Number(rows[0].high_water_mark);
   }
 
-  private async write(q: QueryRunner, owner: KeyOwner, records: OutboxRecord[]): Promise<void> {
+  /** Writes the records; answers the catalogue ids of their points, to remember once committed. */
+  private async write(
+    q: QueryRunner,
+    owner: KeyOwner,
+    records: OutboxRecord[],
+  ): Promise<Map<string, number>> {
     const by = <K extends OutboxRecord['kind']>(kind: K) =>
       records.filter((r): r is Of<K> => r.kind === kind);
     const c = owner.controllerId;
     const s = owner.siteId;
     const samples = by('sample');
     // The bulk of every batch, by COPY on this transaction's connection (sample-copy.ts).
-    await copySamples(connectionOf(q), c, s, samples, await this.pointIds(q, s, samples));
+    const ids = await this.pointIds(q, s, samples);
+    await copySamples(connectionOf(q), c, s, samples, ids);
     await recordset(
       q,
       `INSERT INTO events (controller_id, seq, site_id, at, type, source, subject, message, data)
@@ -150,12 +160,14 @@ export class IngestService {
       [c],
       by('thinned').map((r) => ({ seq: r.seq, through: r.through, at: r.at, rows: r.body.rows })),
     );
+    return ids;
   }
 
   /**
-   * The point catalogue ids of a batch's samples. A known catalogue is one
-   * SELECT (the steady state: a controller sends the same points every scan);
-   * new points are added in the batch transaction (a refused batch leaves
+   * The point catalogue ids of a batch's samples. Ids this replica has seen
+   * committed come from memory (known-points.ts: the steady state, a
+   * controller sends the same points every scan); the rest are looked up; new
+   * points are added in the batch transaction (a refused batch leaves
    * nothing), in key order, so two controllers of one site adding the same new
    * points wait for each other instead of deadlocking.
    */
@@ -164,13 +176,20 @@ export class IngestService {
     siteId: number,
     samples: Of<'sample'>[],
   ): Promise<Map<string, number>> {
-    const unique = new Set<string>();
-    for (const r of samples) unique.add(r.body.point);
-    if (unique.size === 0) return new Map();
-    const keys = [...unique];
+    const ids = new Map<string, number>();
+    const unknown = new Set<string>();
+    for (const r of samples) {
+      const key = r.body.point;
+      if (ids.has(key) || unknown.has(key)) continue;
+      const id = this.known.get(siteId, key);
+      if (id === undefined) unknown.add(key);
+      else ids.set(key, id);
+    }
+    if (unknown.size === 0) return ids;
+    const keys = [...unknown];
     const select = `SELECT id, key FROM points WHERE site_id = $1 AND key = ANY($2::text[])`;
     type Row = { id: number; key: string };
-    const ids = new Map(((await q.query(select, [siteId, keys])) as Row[]).map((r) => [r.key, r.id]));
+    for (const r of (await q.query(select, [siteId, keys])) as Row[]) ids.set(r.key, r.id);
     const missing = keys.filter((k) => !ids.has(k));
     if (missing.length === 0) return ids;
     await q.query(
@@ -181,6 +200,21 @@ export class IngestService {
     for (const r of (await q.query(select, [siteId, missing])) as Row[]) ids.set(r.key, r.id);
     return ids;
   }
+}
+
+/**
+ * A value the schema lets through but PostgreSQL cannot store (a 30 February,
+ * a year past 294276) is the sender's error, not the cloud's: 400 naming
+ * PostgreSQL's complaint, the batch rolled back. SQLSTATE class 22 is
+ * "data exception"; for the COPY its message says which line and column.
+ */
+function dataProblem(error: unknown): Problem | undefined {
+  const e = error as { code?: unknown; message?: unknown; where?: unknown };
+  if (typeof e?.code !== 'string' || !e.code.startsWith('22')) return undefined;
+  const where = typeof e.where === 'string' ? ` (${e.where})` : '';
+  return new Problem(400, 'invalid-batch', `invalid batch: ${String(e.message)}${where}`, {
+    sqlState: e.code,
+  });
 }
 
 /** The pg client under a connected TypeORM query runner, for COPY (TypeORM has no COPY API). */

@@ -29,10 +29,11 @@ import type {
   ReadOptions,
   RequestKind,
   SelfTestReport,
+  TaskDone,
   WriteRequest,
 } from '#libs/fieldbus';
 import { AdaptivePlanner, readAdaptively } from '#libs/modbus';
-import type { PlannedRead } from '#libs/modbus';
+import type { CallDone, PlannedRead } from '#libs/modbus';
 import type { PointDef } from '#libs/profiles';
 import { classifyReadFailure, isTransient, toFieldbusError } from './modbus-errors.js';
 import { busKey, ModbusLine, openModbusLink } from './modbus-line.js';
@@ -70,7 +71,7 @@ interface DeviceRuntime {
   /** Item, address and decoder of every polled point, kept while the polled points stay the same. */
   scan?: ScanPlan;
   /** What the scheduler runs for each planned read, made once: a scan then allocates no closures per request. */
-  readTasks: WeakMap<PlannedRead, () => Promise<number[] | boolean[]>>;
+  readTasks: WeakMap<PlannedRead, (done: TaskDone) => void>;
 }
 
 export function defaultBreaker(device: DeviceContext): BreakerOptions {
@@ -115,7 +116,13 @@ export class ModbusDriver implements FieldbusDriver {
     const result = await readAdaptively(
       d.planner,
       scan.items,
-      (req) => d.line.scheduler.submit(kind, d.key, this.readTask(d, req), d.submitOptions),
+      (req) =>
+        d.line.scheduler.submitTask<number[] | boolean[]>(
+          kind,
+          d.key,
+          this.readTask(d, req),
+          d.submitOptions,
+        ),
       classifyReadFailure,
     );
     const plan = d.planner.plan(scan.items);
@@ -182,13 +189,29 @@ export class ModbusDriver implements FieldbusDriver {
   }
 
   /** The scheduled read of a planned request, made once per request of the plan. */
-  private readTask(d: DeviceRuntime, req: PlannedRead): () => Promise<number[] | boolean[]> {
+  private readTask(d: DeviceRuntime, req: PlannedRead): (done: TaskDone) => void {
     let task = d.readTasks.get(req);
     if (!task) {
-      task = this.task(d, (link) => readRequest(link, d, req));
+      const read = (link: ModbusLink, done: CallDone): void => readRequest(link, d, req, done);
+      task = (done) => this.attemptRead(d, read, 0, done);
       d.readTasks.set(req, task);
     }
     return task;
+  }
+
+  /** Attempt `n` of a read, by callback (reads are the scan's bulk); retried like task() on transient failures. */
+  private attemptRead(
+    d: DeviceRuntime,
+    read: (link: ModbusLink, done: CallDone) => void,
+    n: number,
+    done: TaskDone,
+  ): void {
+    d.line.withLinkThen(read, (ok, value) => {
+      if (ok) return done(true, value);
+      const e = toFieldbusError(value);
+      if (n >= d.retries || !isTransient(e)) return done(false, e);
+      void sleep(systemClock, d.delayMs).then(() => this.attemptRead(d, read, n + 1, done));
+    });
   }
 
   /** What the scheduler runs: `op` on the line (no async frame, no extra promise on success: this runs per request). */
@@ -250,8 +273,21 @@ export class ModbusDriver implements FieldbusDriver {
   }
 }
 
-function readRequest(link: ModbusLink, d: DeviceRuntime, req: PlannedRead): Promise<number[] | boolean[]> {
-  if (req.table === 1 || req.table === 2)
-    return link.readBits(d.unitId, req.table, req.address, req.count, d.linkOptions);
-  return link.readRegisters(d.unitId, req.table, req.address, req.count, d.linkOptions);
+/** One planned read on `link`, reported to `done`; through the link's promise if it has no callback form. */
+function readRequest(link: ModbusLink, d: DeviceRuntime, req: PlannedRead, done: CallDone): void {
+  const { table, address, count } = req;
+  if (table === 1 || table === 2) {
+    if (link.readBitsThen) return link.readBitsThen(d.unitId, table, address, count, d.linkOptions, done);
+    link.readBits(d.unitId, table, address, count, d.linkOptions).then(
+      (bits) => done(true, bits),
+      (err: unknown) => done(false, err),
+    );
+    return;
+  }
+  if (link.readRegistersThen)
+    return link.readRegistersThen(d.unitId, table, address, count, d.linkOptions, done);
+  link.readRegisters(d.unitId, table, address, count, d.linkOptions).then(
+    (registers) => done(true, registers),
+    (err: unknown) => done(false, err),
+  );
 }

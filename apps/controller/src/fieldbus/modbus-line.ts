@@ -9,7 +9,7 @@
 import { FieldbusError } from '#libs/fieldbus';
 import type { BusRegistry, BusScheduler } from '#libs/fieldbus';
 import { ModbusClient } from '#libs/modbus';
-import type { RequestOptions } from '#libs/modbus';
+import type { CallDone, RequestOptions } from '#libs/modbus';
 import type { ModbusRtuEndpoint, ModbusTcpEndpoint } from '#libs/profiles';
 
 /** The calls the driver makes on a connection (ModbusClient implements them; tests may fake them). */
@@ -45,6 +45,23 @@ export interface ModbusLink {
     o?: RequestOptions,
   ): Promise<void>;
   close(): Promise<void>;
+  /** The reads reporting to a callback instead of a promise (ModbusClient has them; a fake may not). */
+  readRegistersThen?(
+    unitId: number,
+    table: 3 | 4,
+    address: number,
+    count: number,
+    o: RequestOptions,
+    done: CallDone,
+  ): void;
+  readBitsThen?(
+    unitId: number,
+    table: 1 | 2,
+    address: number,
+    count: number,
+    o: RequestOptions,
+    done: CallDone,
+  ): void;
 }
 
 export type ModbusEndpoint = ModbusTcpEndpoint | ModbusRtuEndpoint;
@@ -101,21 +118,63 @@ export class ModbusLine {
    */
   withLink<T>(op: (link: ModbusLink) => Promise<T>, recover?: (err: unknown) => Promise<T>): Promise<T> {
     if (this.only !== null) return this.runOnOnly(this.only, op, recover);
-    if (this.single) {
-      // Should two requests meet here before the connection is up (buses shared by two drivers), one connect serves both.
-      this.opening ??= this.acquire().then(
-        (link) => (this.only = link),
-        (err: unknown) => {
-          this.opening = null;
-          throw err;
-        },
-      );
-      return this.opening.then((link) => this.runOnOnly(link, op, recover), recover);
-    }
+    if (this.single) return this.openOnly().then((link) => this.runOnOnly(link, op, recover), recover);
     // Usually a connection is idle: take it without an extra await.
     const free = this.idle.pop();
     if (free) return this.runOn(free, op, recover);
     return this.acquire().then((link) => this.runOn(link, op, recover), recover);
+  }
+
+  /**
+   * withLink for a request that reports by callback: `run` gets a connection
+   * and `done`, and calls `done` once. On a line with one connection that is
+   * all there is to it: no promise, no bookkeeping.
+   */
+  withLinkThen(run: (link: ModbusLink, done: CallDone) => void, done: CallDone): void {
+    const only = this.only;
+    if (only !== null) return this.runThen(only, run, done);
+    if (this.single) {
+      this.openOnly().then(
+        (link) => this.runThen(link, run, done),
+        (err: unknown) => done(false, err),
+      );
+      return;
+    }
+    const free = this.idle.pop();
+    const give = (link: ModbusLink): void => {
+      let settled = false;
+      this.runThen(link, run, (ok, value) => {
+        if (settled) return;
+        settled = true;
+        this.giveBack(link);
+        done(ok, value);
+      });
+    };
+    if (free) give(free);
+    else
+      this.acquire().then(give, (err: unknown) => {
+        done(false, err);
+      });
+  }
+
+  /** The connection of a one-connection line, opened on first use; two requests meeting here share one connect. */
+  private openOnly(): Promise<ModbusLink> {
+    this.opening ??= this.acquire().then(
+      (link) => (this.only = link),
+      (err: unknown) => {
+        this.opening = null;
+        throw err;
+      },
+    );
+    return this.opening;
+  }
+
+  private runThen(link: ModbusLink, run: (link: ModbusLink, done: CallDone) => void, done: CallDone): void {
+    try {
+      run(link, done);
+    } catch (err) {
+      done(false, err);
+    }
   }
 
   /** Runs `op` on the line's one connection (ModbusClient itself keeps its requests one at a time). */

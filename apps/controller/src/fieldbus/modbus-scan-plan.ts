@@ -1,62 +1,30 @@
 /**
  * What a device's scan needs, worked out once and reused while the polled
- * points and the plan stay the same: each point's plan item, PDU address and
- * decoder (codec compiled for its encoding, then tidied), and per planned
+ * points and the plan stay the same: each point's plan item, PDU address,
+ * encoding (in a libs/modbus BatchDecoder) and tidying, and per planned
  * request the points it carries with their word offsets into its data. A scan
- * then only sends the requests and runs the decoders: no per-point encoding
- * lookups, plan keys, maps or slices (bench:scan measures this path).
+ * then only sends the requests and decodes each answer in one loop: no
+ * per-point encoding lookups, plan keys, maps, slices or calls through a
+ * closure per point (bench:scan measures this path).
  *
  * Points are matched by reference: a poll passes the profile's own PointDef
  * objects, and profiles are not edited in place (a reload makes new objects),
  * so a changed point or profile makes a new scan plan.
  */
 import type { PointReadOutcome } from '#libs/fieldbus';
-import { compileDecoder } from '#libs/modbus';
-import type { PlanItem, PlannedRead, RegisterDecoder } from '#libs/modbus';
+import { BatchDecoder } from '#libs/modbus';
+import type { PlanItem, PlannedRead } from '#libs/modbus';
 import { pduAddress } from '#libs/profiles';
 import type { PointDef, Profile } from '#libs/profiles';
-import { tidier } from './engineering.js';
+import { tidier, toSevenDigits } from './engineering.js';
 import type { Tidier } from './engineering.js';
 import { toFieldbusError } from './modbus-errors.js';
-import { encodingOf, isBitTable, planItem } from './modbus-points.js';
-
-/** A point's value out of its request's data, `at` words (or bits) into it. */
-export type PointDecoder = (data: readonly number[] | readonly boolean[], at: number) => number;
+import { encodingOf, planItem } from './modbus-points.js';
 
 /** The points one planned request carries: parallel arrays of point index and offset into the data. */
 export interface RequestLayout {
   readonly indices: Int32Array;
   readonly offsets: Int32Array;
-}
-
-const bitDecoder: PointDecoder = (data, at) => ((data as readonly boolean[])[at] ? 1 : 0);
-
-/**
- * Decoders shared by every point with the same encoding and the same tidying
- * (tidier() hands out one function per policy, e.g. toSevenDigits for every
- * float32): a scan's decode call then meets a handful of functions instead of
- * one per point, which V8 can inline; with one per point it measured about
- * twice as slow (bench:scan, 5,702 points).
- */
-const shared = new WeakMap<Tidier, Map<string, PointDecoder>>();
-
-/** -0 and 0 are different scales (and offsets); String() would not tell them apart. */
-const num = (x: number): string => (Object.is(x, -0) ? '-0' : String(x));
-
-function pointDecoder(profile: Profile, p: PointDef): PointDecoder {
-  if (isBitTable(p)) return bitDecoder;
-  const enc = encodingOf(profile, p);
-  const tidy = tidier(p);
-  const key = `${enc.dataType} ${enc.byteOrder} ${enc.wordOrder} ${num(enc.scale)} ${num(enc.offset)} ${enc.bit ?? ''}`;
-  let byEncoding = shared.get(tidy);
-  if (!byEncoding) shared.set(tidy, (byEncoding = new Map<string, PointDecoder>()));
-  let decoder = byEncoding.get(key);
-  if (!decoder) {
-    const decode: RegisterDecoder = compileDecoder(enc);
-    decoder = (data, at) => tidy(decode(data as readonly number[], at));
-    byEncoding.set(key, decoder);
-  }
-  return decoder;
 }
 
 export class ScanPlan {
@@ -66,7 +34,13 @@ export class ScanPlan {
   /** Every point's id, in the points' order (read per point per scan). */
   readonly ids: readonly string[];
   private readonly addresses: Int32Array;
-  readonly decoders: readonly PointDecoder[];
+  private readonly batch: BatchDecoder;
+  private readonly tidies: readonly Tidier[];
+  /** 1 where a point's tidying is toSevenDigits (every float32), called directly so V8 inlines it. */
+  private readonly sevens: Uint8Array;
+  /** Scratch for one answer's values, and the codec's error for each that could not be decoded. */
+  private readonly values: Float64Array;
+  private readonly errors: unknown[];
   private readonly indexOfItem = new Map<PlanItem, number>();
   private layouts = new Map<PlannedRead, RequestLayout>();
   private layoutsFor: readonly PlannedRead[] | undefined;
@@ -79,7 +53,11 @@ export class ScanPlan {
     this.ids = points.map((p) => p.id);
     this.items = points.map((p) => planItem(profile, p));
     this.addresses = Int32Array.from(points, (p) => pduAddress(profile, p));
-    this.decoders = points.map((p) => pointDecoder(profile, p));
+    this.batch = new BatchDecoder(points.map((p) => encodingOf(profile, p)));
+    this.tidies = points.map((p) => tidier(p));
+    this.sevens = Uint8Array.from(this.tidies, (t) => (t === toSevenDigits ? 1 : 0));
+    this.values = new Float64Array(points.length);
+    this.errors = new Array<unknown>(points.length);
     this.items.forEach((item, i) => this.indexOfItem.set(item, i));
   }
 
@@ -90,11 +68,7 @@ export class ScanPlan {
     return true;
   }
 
-  /**
-   * Decodes one read into `outcomes` (indexed like the points). A small
-   * function of its own, so V8 can inline the few shared decoders and their
-   * tidying into this loop instead of boxing a number per point on the way.
-   */
+  /** Decodes one answer into `outcomes` (indexed like the points): engineering values, tidied, or the codec's error. */
   decodeInto(
     outcomes: PointReadOutcome[],
     request: PlannedRead,
@@ -102,19 +76,39 @@ export class ScanPlan {
     plan: readonly PlannedRead[],
   ): void {
     const { indices, offsets } = this.layout(request, plan);
-    const { ids, decoders } = this;
+    const { ids } = this;
+    if (request.table === 1 || request.table === 2) {
+      const bits = data as readonly boolean[];
+      for (let j = 0; j < indices.length; j++) {
+        const i = indices[j];
+        outcomes[i] = { pointId: ids[i], value: bits[offsets[j]] ? 1 : 0 };
+      }
+      return;
+    }
+    const { values, errors, sevens, tidies } = this;
+    this.batch.decode(data as readonly number[], indices, offsets, values, this.failed);
     for (let j = 0; j < indices.length; j++) {
       const i = indices[j];
-      try {
-        outcomes[i] = { pointId: ids[i], value: decoders[i](data, offsets[j]) };
-      } catch (err) {
+      const error = errors[i];
+      if (error === undefined) {
         outcomes[i] = {
           pointId: ids[i],
-          error: { code: 'bad-response', message: toFieldbusError(err).message },
+          value: sevens[i] === 1 ? toSevenDigits(values[i]) : tidies[i](values[i]),
+        };
+      } else {
+        errors[i] = undefined;
+        outcomes[i] = {
+          pointId: ids[i],
+          error: { code: 'bad-response', message: toFieldbusError(error).message },
         };
       }
     }
   }
+
+  /** Made once: the batch decoder reports each value it cannot decode here. */
+  private readonly failed = (index: number, error: unknown): void => {
+    this.errors[index] = error ?? new Error('undecodable value');
+  };
 
   /**
    * The layout of a request: cached for the requests of the current plan

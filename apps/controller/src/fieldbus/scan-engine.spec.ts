@@ -218,6 +218,33 @@ describe('ScanEngine', () => {
     await h.stop();
   });
 
+  it('records one sample per point and instant when notifications queued up arrive in the same millisecond', async () => {
+    const h = harness([dev('v', 1000)]);
+    h.driver.push = new Set(['a', 'b']);
+    h.engine.start();
+    await h.clock.advance(10);
+    const sink = h.driver.sinks.get('v')!;
+    const before = h.samples.length;
+    const t = h.clock.now();
+    sink.value('b', 20.93807, t); // a notification held up behind a busy event loop
+    sink.value('a', 5, t);
+    sink.value('b', 20.93026, t); // the newer one, stamped on receipt at the same instant
+    await h.clock.advance(250);
+    expect(h.samples.slice(before)).toEqual([
+      { deviceId: 'v', pointId: 'a', ts: t, value: 5, quality: 'good' },
+      { deviceId: 'v', pointId: 'b', ts: t, value: 20.93026, quality: 'good' },
+    ]);
+    expect(h.live.get('v.b')!.value).toBe(20.93026);
+    // The same notification again, sent by the device a second time and stamped at the same instant.
+    sink.value('b', 20.93026, t);
+    sink.value('b', 21, t + 1);
+    await h.clock.advance(250);
+    expect(h.samples.slice(before + 2)).toEqual([
+      { deviceId: 'v', pointId: 'b', ts: t + 1, value: 21, quality: 'good' },
+    ]);
+    await h.stop();
+  });
+
   it('puts points back on polling when the subscription is lost, and subscribes again later', async () => {
     const h = harness([dev('v', 1000)], { resubscribeMs: 5000 });
     h.driver.push = new Set(['b', 'c']);

@@ -92,6 +92,8 @@ export class ScanEngine {
   private readonly subscribing = new Set<Promise<void>>();
   /** Pushed samples waiting for the next flush. */
   private pushedSamples: SampleOut[] = [];
+  /** Per device and point: the instant of the last sample recorded, polled or pushed. */
+  private readonly recordedAt = new Map<string, number>();
   private flushTimer?: TimerHandle;
   private flushing?: Promise<void>;
 
@@ -220,8 +222,26 @@ export class ScanEngine {
     d.health.failed(error);
   }
 
-  private async finish(d: DeviceScan, samples: SampleOut[]): Promise<void> {
+  /**
+   * A point has one value at an instant (the cloud keys samples on point and time). The same reading
+   * can reach the engine twice at one instant (a poll answer and a COV notification processed in the
+   * same millisecond, or a confirmed notification the device sent again): what is at or before the
+   * point's last recorded instant is dropped.
+   */
+  private unrecorded(samples: SampleOut[]): SampleOut[] {
+    const out: SampleOut[] = [];
+    for (const s of samples) {
+      const point = `${s.deviceId}\u0000${s.pointId}`;
+      if (s.ts <= (this.recordedAt.get(point) ?? -Infinity)) continue;
+      this.recordedAt.set(point, s.ts);
+      out.push(s);
+    }
+    return out;
+  }
+
+  private async finish(d: DeviceScan, all: SampleOut[]): Promise<void> {
     d.health.lastScanAt = this.clock.now();
+    const samples = this.unrecorded(all);
     try {
       await this.o.sink.record(samples);
     } catch (err) {
@@ -289,7 +309,15 @@ export class ScanEngine {
 
   private async flushPushed(): Promise<void> {
     await this.flushing;
-    const samples = this.pushedSamples.splice(0);
+    // Notifications are stamped on receipt: two for one point that queued while the event loop was
+    // busy get the same instant. Within a flush the later one, as received, is kept.
+    const byInstant = new Map<string, SampleOut>();
+    for (const s of this.pushedSamples.splice(0)) {
+      const key = `${s.deviceId}\u0000${s.pointId}\u0000${s.ts}`;
+      byInstant.delete(key);
+      byInstant.set(key, s);
+    }
+    const samples = this.unrecorded([...byInstant.values()]);
     if (!samples.length) return;
     this.flushing = this.o.sink.record(samples).catch((err: unknown) => {
       this.o.log.error({ err: errorInfo(err).message, samples: samples.length }, 'history write failed');
