@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Logger } from 'pino';
+import { GracefulHttpShutdown } from './common/graceful-shutdown.js';
 import { CLOCK, CLOUD_CONFIG, LOGGER, PUBLIC_ORIGIN } from './common/tokens.js';
 import type { Clock, PublicOrigin } from './common/tokens.js';
 import type { CloudConfig } from './config/cloud-config.js';
@@ -35,6 +36,7 @@ export class CloudAppModule {
         ShadowModule,
       ],
       providers: [
+        GracefulHttpShutdown,
         { provide: CLOUD_CONFIG, useValue: deps.config },
         { provide: LOGGER, useValue: deps.logger },
         { provide: CLOCK, useValue: deps.clock },

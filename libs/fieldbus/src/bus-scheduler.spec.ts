@@ -196,6 +196,61 @@ describe('BusScheduler', () => {
     expect(h.bus.breakerState('d').state).toBe('open');
   });
 
+  describe('submitTask (a request that reports by callback)', () => {
+    it('settles with what the task reports, in the same order and slots as submit', async () => {
+      const h = harness();
+      const order: string[] = [];
+      const task =
+        (id: string, ms: number) =>
+        (done: (ok: boolean, value: unknown) => void): void => {
+          order.push(id);
+          void sleep(h.clock, ms).then(() => done(true, id));
+        };
+      const a = h.bus.submitTask('poll', 'd', task('a', 10));
+      const b = h.bus.submitTask('poll', 'd', task('b', 10));
+      const w = h.bus.submitTask('write', 'd', task('w', 10));
+      await h.clock.advance(5);
+      expect(order).toEqual(['w']); // the write jumped ahead of both queued polls
+      await h.clock.advance(100);
+      expect(await Promise.all([a, b, w])).toEqual(['a', 'b', 'w']);
+      expect(order).toEqual(['w', 'a', 'b']);
+      expect(h.bus.stats).toMatchObject({ succeeded: 3, failed: 0, peakInFlight: 1 });
+    });
+
+    it('a device failure it reports opens the breaker and fails the device’s queued requests at once', async () => {
+      const h = harness();
+      const failing = h.bus.submitTask('poll', 'dead', (done) => {
+        void sleep(h.clock, 100).then(() => done(false, timeout()));
+      });
+      const queued = h.bus.submitTask('poll', 'dead', (done) => done(true, 'never'));
+      const caught = [failing.catch((e: unknown) => e), queued.catch((e: unknown) => e)];
+      await h.clock.advance(100);
+      expect(await Promise.all(caught)).toMatchObject([{ code: 'timeout' }, { code: 'breaker-open' }]);
+      expect(h.bus.breakerState('dead').state).toBe('open');
+    });
+
+    it('counts only the first report, a synchronous throw as a failure, and a task that never reports times out', async () => {
+      const h = harness();
+      const twice = h.bus.submitTask('poll', 'a', (done) => {
+        done(true, 'first');
+        done(false, timeout());
+      });
+      const thrown = h.bus.submitTask('poll', 'b', () => {
+        throw new FieldbusError('bad-response', 'garbage');
+      });
+      const silent = h.bus.submitTask('poll', 'c', () => undefined, { timeoutMs: 300 });
+      const caught = [thrown.catch((e: unknown) => e), silent.catch((e: unknown) => e)];
+      await h.clock.advance(400);
+      expect(await twice).toBe('first');
+      expect(await Promise.all(caught)).toMatchObject([
+        { code: 'bad-response' },
+        { code: 'timeout', message: expect.stringContaining('backstop') },
+      ]);
+      expect(h.bus.breakerState('a').state).toBe('closed');
+      expect(h.bus.stats).toMatchObject({ succeeded: 1, failed: 2, inFlight: 0 });
+    });
+  });
+
   it('on close fails the queued requests and refuses new ones', async () => {
     const h = harness();
     void h.submit('poll', 'd', 'a', 10);

@@ -278,6 +278,25 @@ describe('ModbusClient over TCP against our server', () => {
     expect((await failure(c.readRegisters(1, 3, 0, 1))).kind).toBe('connection');
   });
 
+  it('reports reads to a callback when asked to (the driver’s path), errors included', async () => {
+    handler = (req) => (req.address === 13 ? { exception: 2 } : defaultHandler(req));
+    const c = await connect();
+    const read = (unit: number, table: 1 | 2 | 3 | 4, address: number, count: number) =>
+      new Promise<[boolean, unknown]>((resolve) => {
+        const done = (ok: boolean, value: unknown): void => resolve([ok, value]);
+        if (table === 3 || table === 4) c.readRegistersThen(unit, table, address, count, {}, done);
+        else c.readBitsThen(unit, table, address, count, {}, done);
+      });
+    expect(await read(1, 3, 100, 2)).toEqual([true, [1001, 1011]]);
+    expect(await read(1, 1, 0, 3)).toEqual([true, [false, true, false]]);
+    const [ok, e] = await read(1, 3, 13, 1);
+    expect(ok).toBe(false);
+    expect(e).toMatchObject({ kind: 'exception', exceptionName: 'illegal-data-address' });
+    const [ok2, bad] = await read(300, 4, 0, 1);
+    expect([ok2, bad]).toEqual([false, new RangeError('unit id 300 is not 0..255')]);
+    expect(seen.map((r) => r.address)).toEqual([100, 0]); // 13 was answered with the exception; 300 never sent
+  });
+
   it('rejects arguments outside the protocol before sending anything', async () => {
     const c = await connect();
     await expect(c.readRegisters(1, 3, 0, 126)).rejects.toThrow(RangeError);

@@ -59,7 +59,8 @@ export async function decodeJsonBody(
 function inflate(raw: Buffer, max: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     // maxOutputLength stops zlib as soon as the output would pass the cap: a bomb never fills memory.
-    gunzip(raw, { maxOutputLength: max }, (error, result) => {
+    // 256 KiB chunks: zlib's default 16 KiB costs ~3x the CPU on a 5,000-sample batch (bench:ingest).
+    gunzip(raw, { maxOutputLength: max, chunkSize: 256 * 1024 }, (error, result) => {
       if (!error) return resolve(result);
       if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
         return reject(tooLarge(`the gzip body inflates beyond the limit of ${max} bytes`));

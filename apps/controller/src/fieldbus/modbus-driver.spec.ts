@@ -8,26 +8,34 @@ import { BusRegistry, FieldbusError } from '#libs/fieldbus';
 import type { DeviceContext } from '#libs/fieldbus';
 import { ModbusDriver } from './modbus-driver.js';
 import { rtuSilenceMs } from './modbus-line.js';
-import { ctx, FakeLink, FakeModbusDevice, point, profile, tcpDevice } from './test-support/modbus-fakes.js';
+import {
+  CallbackFakeLink,
+  ctx,
+  FakeLink,
+  FakeModbusDevice,
+  point,
+  profile,
+  tcpDevice,
+} from './test-support/modbus-fakes.js';
 
 const drivers: ModbusDriver[] = [];
 afterEach(async () => {
   await Promise.all(drivers.splice(0).map((d) => d.close()));
 });
 
-function setup(devices: FakeModbusDevice[], latencyMs = 0) {
+function setup(devices: FakeModbusDevice[], latencyMs = 0, Link = FakeLink) {
   const map = new Map(devices.map((d) => [d.unitId, d]));
-  let opened = 0;
+  const links: FakeLink[] = [];
   const buses = new BusRegistry();
   const driver = new ModbusDriver({
     buses,
     open: () => {
-      opened++;
-      return Promise.resolve(new FakeLink(map, latencyMs));
+      links.push(new Link(map, latencyMs));
+      return Promise.resolve(links[links.length - 1]);
     },
   });
   drivers.push(driver);
-  return { driver, buses, opened: () => opened };
+  return { driver, buses, opened: () => links.length, links };
 }
 
 const meter = profile(
@@ -120,6 +128,28 @@ describe('ModbusDriver reads', () => {
     await expect(driver.readMany(ctx(tcpDevice('m', 1), meter), [meter.points[0]])).rejects.toMatchObject({
       code: 'bad-response',
     });
+  });
+
+  it('reads through a link’s callback reads when it has them, retries and named errors alike', async () => {
+    const dev = meterDevice();
+    const { driver, links } = setup([dev], 0, CallbackFakeLink);
+    const device = ctx(tcpDevice('m', 1), profile(meter.points, { timeoutMs: 30, retries: 1 }));
+    expect(await driver.readMany(device, meter.points)).toEqual([
+      { pointId: 'v1', value: 100 },
+      { pointId: 'v2', value: 101 },
+      { pointId: 'e', value: 106 * 65536 + 107 },
+      { pointId: 'far', value: 7 },
+      { pointId: 'relay', value: 1 },
+    ]);
+    dev.faults.push('garbage'); // retried within the request
+    expect(await driver.readMany(device, [device.profile.points[0]])).toEqual([
+      { pointId: 'v1', value: 100 },
+    ]);
+    dev.faults.push('garbage', 'garbage'); // both attempts garbled: a named error
+    await expect(driver.readMany(device, [device.profile.points[0]])).rejects.toMatchObject({
+      code: 'bad-response',
+    });
+    expect((links[0] as CallbackFakeLink).callbackReads).toEqual([3, 0, 200, 0, 0, 0, 0]);
   });
 
   it('shares one bus between unit ids behind one gateway', async () => {

@@ -3,7 +3,7 @@
  * and a small profile/site to drive the Modbus driver without sockets.
  */
 import { ModbusError } from '#libs/modbus';
-import type { RequestOptions } from '#libs/modbus';
+import type { CallDone, RequestOptions } from '#libs/modbus';
 import type { PointDef, Profile, SiteDevice } from '#libs/profiles';
 import type { DeviceContext } from '#libs/fieldbus';
 import type { ModbusLink } from '../modbus-line.js';
@@ -122,6 +122,41 @@ export class FakeLink implements ModbusLink {
   close(): Promise<void> {
     this.closed = true;
     return Promise.resolve();
+  }
+}
+
+/** FakeLink with the callback reads ModbusClient has (the driver's path for reads when a link offers them). */
+export class CallbackFakeLink extends FakeLink {
+  readonly callbackReads: number[] = [];
+
+  readRegistersThen(
+    unit: number,
+    table: 3 | 4,
+    address: number,
+    count: number,
+    o: RequestOptions,
+    done: CallDone,
+  ): void {
+    this.callbackReads.push(address);
+    this.readRegisters(unit, table, address, count, o).then(
+      (v) => done(true, v),
+      (e: unknown) => done(false, e),
+    );
+  }
+
+  readBitsThen(
+    unit: number,
+    table: 1 | 2,
+    address: number,
+    count: number,
+    o: RequestOptions,
+    done: CallDone,
+  ): void {
+    this.callbackReads.push(address);
+    this.readBits(unit, table, address, count, o).then(
+      (v) => done(true, v),
+      (e: unknown) => done(false, e),
+    );
   }
 }
 
