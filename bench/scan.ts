@@ -46,39 +46,41 @@ function median(xs: number[]): number {
 const WARMUP_SCANS = 5;
 const WARMUP_MS = 1000;
 
-/**
- * Warms up, then runs `scan` SCANS times; the median of wall-clock
- * milliseconds. A controller polls for days, so what counts is the steady
- * state: every contender (Bulwark, floor, naive) first runs until the JIT has
- * compiled its hot path (WARMUP_SCANS scans and WARMUP_MS), instead of
- * timing one contender's interpreted code against another's compiled code.
- */
-async function timeIt(label: string, scan: () => Promise<unknown>): Promise<number> {
-  const warmStart = performance.now();
-  for (let i = 0; i < WARMUP_SCANS || performance.now() - warmStart < WARMUP_MS; i++) await scan();
-  const times: number[] = [];
-  for (let i = 0; i < SCANS; i++) {
-    const t0 = performance.now();
-    await scan();
-    times.push(performance.now() - t0);
-  }
-  const m = median(times);
-  console.log(
-    `  ${label.padEnd(44)} median ${m.toFixed(1).padStart(8)} ms  (min ${Math.min(...times).toFixed(1)}, max ${Math.max(...times).toFixed(1)})`,
-  );
-  return m;
-}
-
 /** Scans per contender when contenders take turns. */
 const TURNS = Math.max(SCANS, 25);
 /** A Modbus scan lasts about 10 ms and a busy 2-core machine jitters it by as much: its median takes more turns. */
 const MODBUS_TURNS = Math.max(SCANS, 101);
 
 /**
- * timeIt for contenders compared by a ratio: all warm up alike, then they take
- * turns scan by scan (A, B, B, A, A, B, ...), so a burst of load from anything
+ * The order contenders take turns in: a cycle in which each follows each other
+ * exactly once (an Euler circuit of the complete directed graph: A B for two,
+ * six turns for three), so none scans in another's wake (its garbage, its GC)
+ * more often than the others. Rotating the order round by round does not do
+ * that: with three contenders, one would follow the slow naive scan more often.
+ */
+function everyPairOnce(n: number): number[] {
+  if (n < 2) return [0];
+  const next = Array.from({ length: n }, (_, a) =>
+    Array.from({ length: n }, (_, b) => b).filter((b) => b !== a),
+  );
+  const circuit: number[] = [];
+  const stack = [0];
+  while (stack.length > 0) {
+    const v = stack[stack.length - 1];
+    if (next[v].length > 0) stack.push(next[v].pop()!);
+    else circuit.push(stack.pop()!);
+  }
+  return circuit.reverse().slice(0, -1); // the circuit ends where it began
+}
+
+/**
+ * Times contenders compared by a ratio; medians of wall-clock milliseconds, in
+ * the contenders' order. A controller polls for days, so what counts is the
+ * steady state: every contender first runs until the JIT has compiled its hot
+ * path (WARMUP_SCANS scans and WARMUP_MS), instead of timing one contender's
+ * interpreted code against another's compiled code. Then they take turns scan
+ * by scan (everyPairOnce), `turns` scans each, so a burst of load from anything
  * else on the machine hits each of them, not whichever happened to run then.
- * Medians of wall-clock milliseconds, in the contenders' order.
  */
 async function timeTurns(
   contenders: Array<{ label: string; scan: () => Promise<unknown> }>,
@@ -88,14 +90,14 @@ async function timeTurns(
   for (let i = 0; i < WARMUP_SCANS || performance.now() - warmStart < WARMUP_MS; i++)
     for (const c of contenders) await c.scan();
   const times = contenders.map((): number[] => []);
-  // Who goes first rotates each round, so neither always scans in the other's wake (its garbage, its GC).
-  for (let i = 0; i < turns; i++)
-    for (let j = 0; j < contenders.length; j++) {
-      const k = (i + j) % contenders.length;
-      const t0 = performance.now();
-      await contenders[k].scan();
-      times[k].push(performance.now() - t0);
-    }
+  const order = everyPairOnce(contenders.length);
+  for (let i = 0; times.some((t) => t.length < turns); i++) {
+    const k = order[i % order.length];
+    if (times[k].length >= turns) continue;
+    const t0 = performance.now();
+    await contenders[k].scan();
+    times[k].push(performance.now() - t0);
+  }
   return contenders.map((c, k) => {
     const m = median(times[k]);
     console.log(
@@ -202,13 +204,22 @@ async function benchModbus(peers: Peers) {
     MODBUS_TURNS,
   );
   await driver.close();
-  const naiveMs = await timeIt('bare modbus-serial, one request per point', () =>
-    Promise.all(
-      bare.map(async (c, d) => {
-        for (const p of profiles[d].points)
-          await c.read(p.modbus!.function as 3 | 4, p.modbus!.address, p.dataType === 'int16' ? 1 : 2);
-      }),
-    ),
+  // Not in the turns above: a 100 ms naive scan between them splits each contender's times into "just after the
+  // naive scan" and the rest, and a median of two such heaps jumps from run to run.
+  const [naiveMs] = await timeTurns(
+    [
+      {
+        label: 'bare modbus-serial, one request per point',
+        scan: () =>
+          Promise.all(
+            bare.map(async (c, d) => {
+              for (const p of profiles[d].points)
+                await c.read(p.modbus!.function as 3 | 4, p.modbus!.address, p.dataType === 'int16' ? 1 : 2);
+            }),
+          ),
+      },
+    ],
+    SCANS,
   );
   await Promise.all(bare.map((c) => c.close()));
   return { points, registers, requests, minRequests, scanMs, floorMs, naiveMs };
