@@ -33,6 +33,39 @@ export async function freePort(kind: 'tcp' | 'udp'): Promise<number> {
   return port;
 }
 
+export interface ControllerEnvOptions {
+  httpPort: number;
+  bacnetPort: number;
+  siteFile: string;
+  profilesDir: string;
+  dbFile: string;
+  logLevel: string;
+  /** A cloud link (driver 'cloud'): the cloud's URL, the site's slug and the controller's key dir. */
+  cloud?: { url: string; site: string; keyDir: string };
+}
+
+/** The BULWARK_* variables of a controller on loopback (its BACnet broadcast on its own port, so no other test hears it). */
+export function controllerEnv(o: ControllerEnvOptions): Record<string, string> {
+  return {
+    BULWARK_HOST: '127.0.0.1',
+    BULWARK_PORT: String(o.httpPort),
+    BULWARK_SITE: o.siteFile,
+    BULWARK_PROFILES: o.profilesDir,
+    BULWARK_DB: o.dbFile,
+    BULWARK_BACNET_INTERFACE: '127.0.0.1',
+    BULWARK_BACNET_PORT: String(o.bacnetPort),
+    BULWARK_BACNET_BROADCAST: `127.255.255.255:${o.bacnetPort}`,
+    BULWARK_LOG_LEVEL: o.logLevel,
+    ...(o.cloud
+      ? {
+          BULWARK_CLOUD_URL: o.cloud.url,
+          BULWARK_CLOUD_SITE: o.cloud.site,
+          BULWARK_CLOUD_KEY_DIR: o.cloud.keyDir,
+        }
+      : {}),
+  };
+}
+
 /** The built controller as a child; `env` are its BULWARK_* variables. Keeps the tail of its output. */
 export class ControllerChild {
   child: ChildProcess | undefined;
@@ -148,6 +181,15 @@ export interface CloudAudit {
   pointAtExamples: Array<{ key: string; at: string; seqs: string[]; values: unknown[] }>;
   samples: number;
   events: number;
+}
+
+/** The highest seq the cloud has confirmed for the controller (its high-water mark). */
+export async function cloudHighWaterMark(query: Query, controllerId: number): Promise<number> {
+  const rows = await query<{ h: string }>(
+    `SELECT high_water_mark AS h FROM controller_progress WHERE controller_id = $1`,
+    [controllerId],
+  );
+  return Number(rows[0].h);
 }
 
 /** Every record the cloud holds for the controller, checked against its high-water mark. */

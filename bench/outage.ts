@@ -48,7 +48,16 @@ import pg from 'pg';
 import { stringify } from 'yaml';
 import { ModbusTcpServer } from '#libs/modbus';
 import { loadOrCreateKeys } from '../apps/controller/src/sync/controller-keys.js';
-import { auditCloud, compareSamples, ControllerChild, freePort, readOutbox, vanished } from './outage-rig.js';
+import {
+  auditCloud,
+  cloudHighWaterMark,
+  compareSamples,
+  ControllerChild,
+  controllerEnv,
+  freePort,
+  readOutbox,
+  vanished,
+} from './outage-rig.js';
 import type { OutboxRowSnapshot, OutboxSnapshot, Query } from './outage-rig.js';
 import { modbusProfile, modbusRegisterImage } from './scan-workload.js';
 
@@ -190,20 +199,18 @@ async function main(): Promise<void> {
     const dbFile = join(dir, 'controller.sqlite');
     const httpPort = await freePort('tcp');
     const bacnetPort = await freePort('udp');
-    const ctl = new ControllerChild(`http://127.0.0.1:${httpPort}`, {
-      BULWARK_HOST: '127.0.0.1',
-      BULWARK_PORT: String(httpPort),
-      BULWARK_SITE: siteFile,
-      BULWARK_PROFILES: profilesDir,
-      BULWARK_DB: dbFile,
-      BULWARK_BACNET_INTERFACE: '127.0.0.1',
-      BULWARK_BACNET_PORT: String(bacnetPort),
-      BULWARK_BACNET_BROADCAST: `127.255.255.255:${bacnetPort}`,
-      BULWARK_LOG_LEVEL: 'warn',
-      BULWARK_CLOUD_URL: cloudUrl,
-      BULWARK_CLOUD_SITE: SITE,
-      BULWARK_CLOUD_KEY_DIR: keyDir,
-    });
+    const ctl = new ControllerChild(
+      `http://127.0.0.1:${httpPort}`,
+      controllerEnv({
+        httpPort,
+        bacnetPort,
+        siteFile,
+        profilesDir,
+        dbFile,
+        logLevel: 'warn',
+        cloud: { url: cloudUrl, site: SITE, keyDir },
+      }),
+    );
     controller = ctl;
     await ctl.start();
     const status = async (): Promise<{
@@ -211,15 +218,7 @@ async function main(): Promise<void> {
       outbox: { lastSeq: number; backlog: number };
       scanJitter: unknown;
     }> => (await fetch(`${ctl.url}/api/v1/sync`)).json() as never;
-    const hwm = async (): Promise<number> =>
-      Number(
-        (
-          await query<{ h: string }>(
-            `SELECT high_water_mark AS h FROM controller_progress WHERE controller_id = $1`,
-            [controllerId],
-          )
-        )[0].h,
-      );
+    const hwm = (): Promise<number> => cloudHighWaterMark(query, controllerId);
     for (const until = Date.now() + 60_000; ;) {
       if ((await status()).link === 'CONNECTED' && (await hwm()) > 5 * DEVICES * POINTS_PER_DEVICE) break;
       if (Date.now() > until) throw new Error(`not connected and uploading after 60 s:\n${ctl.output}`);

@@ -50,6 +50,8 @@ const WARMUP_MS = 1000;
 const TURNS = Math.max(SCANS, 25);
 /** A Modbus scan lasts about 10 ms and a busy 2-core machine jitters it by as much: its median takes more turns. */
 const MODBUS_TURNS = Math.max(SCANS, 101);
+/** How many scans of the others between two of a sparse contender's (see timeTurns). */
+const SPARSE_EVERY = 7;
 
 /**
  * The order contenders take turns in: a cycle in which each follows each other
@@ -81,27 +83,40 @@ function everyPairOnce(n: number): number[] {
  * interpreted code against another's compiled code. Then they take turns scan
  * by scan (everyPairOnce), `turns` scans each, so a burst of load from anything
  * else on the machine hits each of them, not whichever happened to run then.
+ *
+ * `sparse` is a contender ten times slower than the others (naive reads): in
+ * their turns it would split each one's times into "just after it" and the
+ * rest, and a median of two such heaps jumps from run to run. So it runs once
+ * after every SPARSE_EVERY scans of the others, timed all through the same
+ * run; SPARSE_EVERY is odd, so the scan after it falls to each of two
+ * contenders in turn. Its median comes last in the result.
  */
 async function timeTurns(
   contenders: Array<{ label: string; scan: () => Promise<unknown> }>,
   turns = TURNS,
+  sparse?: { label: string; scan: () => Promise<unknown> },
 ): Promise<number[]> {
+  const all = sparse ? [...contenders, sparse] : contenders;
   const warmStart = performance.now();
   for (let i = 0; i < WARMUP_SCANS || performance.now() - warmStart < WARMUP_MS; i++)
-    for (const c of contenders) await c.scan();
-  const times = contenders.map((): number[] => []);
+    for (const c of all) await c.scan();
+  const times = all.map((): number[] => []);
   const order = everyPairOnce(contenders.length);
-  for (let i = 0; times.some((t) => t.length < turns); i++) {
+  const timed = async (k: number): Promise<void> => {
+    const t0 = performance.now();
+    await all[k].scan();
+    times[k].push(performance.now() - t0);
+  };
+  for (let i = 0, done = 0; times.some((t, k) => k < contenders.length && t.length < turns); i++) {
     const k = order[i % order.length];
     if (times[k].length >= turns) continue;
-    const t0 = performance.now();
-    await contenders[k].scan();
-    times[k].push(performance.now() - t0);
+    await timed(k);
+    if (sparse && ++done % SPARSE_EVERY === 0) await timed(contenders.length);
   }
-  return contenders.map((c, k) => {
+  return all.map((c, k) => {
     const m = median(times[k]);
     console.log(
-      `  ${c.label.padEnd(44)} median ${m.toFixed(1).padStart(8)} ms  (min ${Math.min(...times[k]).toFixed(1)}, max ${Math.max(...times[k]).toFixed(1)}, ${turns} scans taking turns)`,
+      `  ${c.label.padEnd(44)} median ${m.toFixed(1).padStart(8)} ms  (min ${Math.min(...times[k]).toFixed(1)}, max ${Math.max(...times[k]).toFixed(1)}, ${times[k].length} scans taking turns)`,
     );
     return m;
   });
@@ -185,7 +200,7 @@ async function benchModbus(peers: Peers) {
 
   // Alike on both sides: one connection and one request in flight per device, all 20 devices at once, warm.
   const bare = await Promise.all(peers.modbus.map((p) => bareModbus(p.port)));
-  const [scanMs, floorMs] = await timeTurns(
+  const [scanMs, floorMs, naiveMs] = await timeTurns(
     [
       {
         label: 'Bulwark ModbusDriver (planned, scheduled)',
@@ -202,25 +217,18 @@ async function benchModbus(peers: Peers) {
       },
     ],
     MODBUS_TURNS,
+    {
+      label: 'bare modbus-serial, one request per point',
+      scan: () =>
+        Promise.all(
+          bare.map(async (c, d) => {
+            for (const p of profiles[d].points)
+              await c.read(p.modbus!.function as 3 | 4, p.modbus!.address, p.dataType === 'int16' ? 1 : 2);
+          }),
+        ),
+    },
   );
   await driver.close();
-  // Not in the turns above: a 100 ms naive scan between them splits each contender's times into "just after the
-  // naive scan" and the rest, and a median of two such heaps jumps from run to run.
-  const [naiveMs] = await timeTurns(
-    [
-      {
-        label: 'bare modbus-serial, one request per point',
-        scan: () =>
-          Promise.all(
-            bare.map(async (c, d) => {
-              for (const p of profiles[d].points)
-                await c.read(p.modbus!.function as 3 | 4, p.modbus!.address, p.dataType === 'int16' ? 1 : 2);
-            }),
-          ),
-      },
-    ],
-    SCANS,
-  );
   await Promise.all(bare.map((c) => c.close()));
   return { points, registers, requests, minRequests, scanMs, floorMs, naiveMs };
 }

@@ -5,12 +5,12 @@
  * before and after (the priority array; the schedule and the version ids);
  * each entry and each new configuration version is in the outbox.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { PriorityArrayDto } from '#libs/contracts';
 import type { AuditEntryDto } from '../apps/controller/src/audit/audit-store.js';
 import { OutboxService } from '../apps/controller/src/outbox/outbox.service.js';
-import type { Building } from './support/building.js';
-import { demoSiteOnFreePorts, getJson, startBuilding } from './support/building.js';
+import { getJson, sendJson } from './support/building.js';
+import { demoBuildingPerSuite } from './support/suite.js';
 
 const DAMPER = 'vav-1-01.damper-cmd';
 
@@ -20,26 +20,16 @@ interface EditAnswer {
 }
 
 describe('audit log over HTTP', () => {
-  let building: Building;
-  let api: string;
-
-  beforeAll(async () => {
-    building = await startBuilding(demoSiteOnFreePorts(1000));
-    api = `${building.controller.url}/api/v1`;
-  });
-  afterAll(async () => {
-    await building?.close();
-  });
+  const suite = demoBuildingPerSuite(1000);
 
   const send = (method: string, path: string, body?: unknown, user?: string): Promise<Response> =>
-    fetch(`${api}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json', ...(user ? { 'x-bulwark-user': user } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  const audit = (query: string): Promise<AuditEntryDto[]> => getJson<AuditEntryDto[]>(`${api}/audit${query}`);
+    sendJson(method, `${suite.api}${path}`, body, user ? { 'x-bulwark-user': user } : {});
+  const audit = (query: string): Promise<AuditEntryDto[]> =>
+    getJson<AuditEntryDto[]>(`${suite.api}/audit${query}`);
   const outbox = () =>
-    building.controller.app.get(OutboxService).peek({ maxRecords: 10_000, maxBytes: 64 << 20, afterSeq: 0 });
+    suite.building.controller.app
+      .get(OutboxService)
+      .peek({ maxRecords: 10_000, maxBytes: 64 << 20, afterSeq: 0 });
 
   it('records commands with the priority array before and after, refusals with their problem', async () => {
     const ok = await send('POST', `/points/${DAMPER}/commands`, { value: 40 }, 'alice');
@@ -76,7 +66,7 @@ describe('audit log over HTTP', () => {
   });
 
   it('records a schedule PUT and a rollback with the schedule and version ids before and after', async () => {
-    const office = await getJson<Record<string, unknown>>(`${api}/schedules/office-hours`);
+    const office = await getJson<Record<string, unknown>>(`${suite.api}/schedules/office-hours`);
     const { effective: _e, next: _n, version: _v, ...stored } = office;
     const saturday = [
       { time: '09:00', value: 1 },
@@ -116,7 +106,7 @@ describe('audit log over HTTP', () => {
       .map((r) => r.body);
     const ids = snapshots.map((s) => s.version.id);
     expect(ids.slice(-2)).toEqual([edit.version.id, rolled.version.id]);
-    const { versions } = await getJson<{ versions: Array<{ id: string }> }>(`${api}/snapshots`);
+    const { versions } = await getJson<{ versions: Array<{ id: string }> }>(`${suite.api}/snapshots`);
     expect([...ids].reverse()).toEqual(versions.map((v) => v.id));
     expect(Object.keys(snapshots[0].blobs).length).toBeGreaterThan(0);
   });

@@ -9,22 +9,21 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { pino } from 'pino';
-import type { ModeDto, SimDeviceState, SimPointState } from '#libs/contracts';
+import type { ModeDto, SimPointState } from '#libs/contracts';
 import type { LoadedSite } from '#libs/profiles';
 import { startController } from '../apps/controller/src/bootstrap.js';
 import type { RunningController } from '../apps/controller/src/bootstrap.js';
-import type { ControllerConfig } from '../apps/controller/src/config/controller-config.js';
-import { loadOrCreateKeys } from '../apps/controller/src/sync/controller-keys.js';
 import type { SyncStatus } from '../apps/controller/src/sync/sync.service.js';
 import { startCloud } from '../apps/cloud/src/bootstrap.js';
 import type { RunningCloud } from '../apps/cloud/src/bootstrap.js';
 import { admin, freshDatabase, testConfig } from '../apps/cloud/src/test-support/cloud-fixture.js';
 import type { TestDatabase } from '../apps/cloud/src/test-support/cloud-fixture.js';
-import { Simulator } from '../apps/simulator/src/simulator.js';
-import { demoSiteOnFreePorts, eventually, getJson, root } from './support/building.js';
+import type { Simulator } from '../apps/simulator/src/simulator.js';
+import { controllerConfig, eventually, getJson, simPointOf, startDemoSimulator } from './support/building.js';
+import { enrolController } from './support/cloud.js';
 
 const POLL_MS = 500;
 const SITE = 'demo';
@@ -49,29 +48,11 @@ describe('cloud sync end to end', () => {
     cloudPort = Number(new URL(cloud.url).port);
     await cloud.close();
     cloud = await bootCloud(cloudPort);
-    const created = await admin(cloud, 'POST', '/api/v1/sites', { slug: SITE });
-    if (created.status !== 201) throw new Error(`site not created: ${created.status} ${created.text}`);
-    const keys = loadOrCreateKeys(join(dir, 'keys'), { comment: `bulwark-controller@${SITE}` });
-    const enrolled = await admin(cloud, 'POST', `/api/v1/sites/${SITE}/controllers`, {
-      name: 'ctl-1',
-      publicKey: keys.publicLine,
-    });
-    if (enrolled.status !== 201) throw new Error(`enrolment failed: ${enrolled.status} ${enrolled.text}`);
-    controllerId = (enrolled.json as { controller: { id: number } }).controller.id;
+    controllerId = await enrolController(cloud, SITE, join(dir, 'keys'), 'ctl-1');
 
-    sim = await Simulator.start({
-      site: demoSiteOnFreePorts(POLL_MS),
-      control: { host: '127.0.0.1', port: 0 },
-      tickMs: 200,
-    });
+    sim = await startDemoSimulator(POLL_MS);
     site = sim.resolvedSite();
-    const config: ControllerConfig = {
-      host: '127.0.0.1',
-      port: 0,
-      site: site.file,
-      profiles: resolve(root, 'hardware-profiles'),
-      database: join(dir, 'controller.sqlite'),
-      bacnet: { interface: '127.0.0.1', port: 0, broadcastAddress: '127.255.255.255:47808' },
+    const config = controllerConfig(site, dir, {
       logLevel: 'warn',
       link: { driver: 'cloud' },
       cloud: {
@@ -82,7 +63,7 @@ describe('cloud sync end to end', () => {
         batchMaxBytes: 256 * 1024,
         longPollSeconds: 5,
       },
-    };
+    });
     controller = await startController(config, site, { logger: pino({ level: 'silent' }) });
   }, 60_000);
 
@@ -96,11 +77,7 @@ describe('cloud sync end to end', () => {
 
   const mode = (): Promise<ModeDto> => getJson<ModeDto>(`${controller.url}/api/v1/mode`);
   const sync = (): Promise<SyncStatus> => getJson<SyncStatus>(`${controller.url}/api/v1/sync`);
-  const simPoint = async (key: string): Promise<SimPointState> => {
-    const [deviceId, pointId] = key.split('.');
-    const device = await getJson<SimDeviceState>(`${sim.controlUrl}/devices/${deviceId}`);
-    return device.points.find((p) => p.id === pointId)!;
-  };
+  const simPoint = (key: string): Promise<SimPointState> => simPointOf(sim, key);
   const count = async (sql: string): Promise<number> =>
     Number((await db.query<{ n: string }>(sql, [controllerId]))[0].n);
 

@@ -7,19 +7,24 @@
  * the controller re-asserts its outputs from its SQLite file.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { pino } from 'pino';
-import type { PriorityArrayDto, ProblemDetails, SimDeviceState, SimPointState } from '#libs/contracts';
+import type { PriorityArrayDto, ProblemDetails, SimPointState } from '#libs/contracts';
 import type { LoadedSite } from '#libs/profiles';
 import { startController } from '../apps/controller/src/bootstrap.js';
 import type { RunningController } from '../apps/controller/src/bootstrap.js';
 import { CommandService } from '../apps/controller/src/commands/command.service.js';
-import type { ControllerConfig } from '../apps/controller/src/config/controller-config.js';
-import { Simulator } from '../apps/simulator/src/simulator.js';
-import { demoSiteOnFreePorts, eventually, getJson, root } from './support/building.js';
+import type { Simulator } from '../apps/simulator/src/simulator.js';
+import {
+  capturingLogger,
+  controllerConfig,
+  eventually,
+  getJson,
+  simPointOf,
+  startDemoSimulator,
+} from './support/building.js';
+import { writeRegister } from './support/modbus-raw.js';
 
 const POLL_MS = 500;
 const DAMPER = 'vav-1-01.damper-cmd';
@@ -32,29 +37,11 @@ describe('commands against the simulated building', () => {
   let site: LoadedSite;
   let controller: RunningController;
 
-  const config = (): ControllerConfig => ({
-    host: '127.0.0.1',
-    port: 0,
-    site: site.file,
-    profiles: resolve(root, 'hardware-profiles'),
-    database: join(dir, 'controller.sqlite'),
-    bacnet: { interface: '127.0.0.1', port: 0, broadcastAddress: '127.255.255.255:47808' },
-    logLevel: 'info',
-  });
   const start = (): Promise<RunningController> =>
-    startController(config(), site, {
-      logger: pino(
-        { level: 'info' },
-        { write: (l: string) => void logLines.push(JSON.parse(l) as Record<string, unknown>) },
-      ),
-    });
+    startController(controllerConfig(site, dir), site, { logger: capturingLogger(logLines) });
 
   beforeAll(async () => {
-    sim = await Simulator.start({
-      site: demoSiteOnFreePorts(POLL_MS),
-      control: { host: '127.0.0.1', port: 0 },
-      tickMs: 200,
-    });
+    sim = await startDemoSimulator(POLL_MS);
     site = sim.resolvedSite();
     controller = await start();
   });
@@ -64,11 +51,7 @@ describe('commands against the simulated building', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const simPoint = async (key: string): Promise<SimPointState> => {
-    const [deviceId, pointId] = key.split('.');
-    const device = await getJson<SimDeviceState>(`${sim.controlUrl}/devices/${deviceId}`);
-    return device.points.find((p) => p.id === pointId)!;
-  };
+  const simPoint = (key: string): Promise<SimPointState> => simPointOf(sim, key);
   const post = (key: string, body: unknown): Promise<Response> =>
     fetch(`${controller.url}/api/v1/points/${key}/commands`, {
       method: 'POST',
@@ -202,26 +185,3 @@ describe('commands against the simulated building', () => {
     expect(pa.slots).toMatchObject([{ priority: 8, value: 2, source: 'operator' }]);
   });
 });
-
-/** One raw Modbus TCP request (MODBUS Application Protocol 1.1b3 §6.6, Write Single Register). */
-function writeRegister(port: number, address: number, value: number): Promise<void> {
-  return new Promise((resolvePromise, reject) => {
-    const socket = createConnection({ host: '127.0.0.1', port }, () => {
-      const frame = Buffer.alloc(12);
-      frame.writeUInt16BE(1, 0); // transaction id
-      frame.writeUInt16BE(0, 2); // protocol id
-      frame.writeUInt16BE(6, 4); // length: unit + PDU
-      frame.writeUInt8(1, 6); // unit id
-      frame.writeUInt8(6, 7);
-      frame.writeUInt16BE(address, 8);
-      frame.writeUInt16BE(value, 10);
-      socket.write(frame);
-    });
-    socket.once('data', (reply) => {
-      socket.destroy();
-      if (reply.readUInt8(7) !== 6) reject(new Error(`Modbus exception ${reply.readUInt8(8)}`));
-      else resolvePromise();
-    });
-    socket.once('error', reject);
-  });
-}

@@ -9,22 +9,22 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { pino } from 'pino';
-import type {
-  ModeDto,
-  PriorityArrayDto,
-  ProblemDetails,
-  SimDeviceState,
-  SimPointState,
-} from '#libs/contracts';
+import type { ModeDto, PriorityArrayDto, ProblemDetails, SimPointState } from '#libs/contracts';
 import type { LoadedSite } from '#libs/profiles';
 import { startController } from '../apps/controller/src/bootstrap.js';
 import type { RunningController } from '../apps/controller/src/bootstrap.js';
-import type { ControllerConfig } from '../apps/controller/src/config/controller-config.js';
-import { Simulator } from '../apps/simulator/src/simulator.js';
-import { demoSiteOnFreePorts, eventually, getJson, root } from './support/building.js';
+import type { Simulator } from '../apps/simulator/src/simulator.js';
+import {
+  capturingLogger,
+  controllerConfig,
+  eventually,
+  getJson,
+  sendJson,
+  simPointOf,
+  startDemoSimulator,
+} from './support/building.js';
 
 const POLL_MS = 500;
 const SCHEDULE = 'cloud-loss-setpoints';
@@ -43,27 +43,10 @@ describe('fallback when the cloud goes', () => {
   let controller: RunningController;
 
   beforeAll(async () => {
-    sim = await Simulator.start({
-      site: demoSiteOnFreePorts(POLL_MS),
-      control: { host: '127.0.0.1', port: 0 },
-      tickMs: 200,
-    });
+    sim = await startDemoSimulator(POLL_MS);
     site = sim.resolvedSite();
-    const config: ControllerConfig = {
-      host: '127.0.0.1',
-      port: 0,
-      site: site.file,
-      profiles: resolve(root, 'hardware-profiles'),
-      database: join(dir, 'controller.sqlite'),
-      bacnet: { interface: '127.0.0.1', port: 0, broadcastAddress: '127.255.255.255:47808' },
-      logLevel: 'info',
-      link: { driver: 'manual' },
-    };
-    controller = await startController(config, site, {
-      logger: pino(
-        { level: 'info' },
-        { write: (l: string) => void logLines.push(JSON.parse(l) as Record<string, unknown>) },
-      ),
+    controller = await startController(controllerConfig(site, dir, { link: { driver: 'manual' } }), site, {
+      logger: capturingLogger(logLines),
     });
   });
   afterAll(async () => {
@@ -72,20 +55,12 @@ describe('fallback when the cloud goes', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const simPoint = async (key: string): Promise<SimPointState> => {
-    const [deviceId, pointId] = key.split('.');
-    const device = await getJson<SimDeviceState>(`${sim.controlUrl}/devices/${deviceId}`);
-    return device.points.find((p) => p.id === pointId)!;
-  };
+  const simPoint = (key: string): Promise<SimPointState> => simPointOf(sim, key);
   const mode = (): Promise<ModeDto> => getJson<ModeDto>(`${controller.url}/api/v1/mode`);
   const priorityArray = (key: string): Promise<PriorityArrayDto> =>
     getJson<PriorityArrayDto>(`${controller.url}/api/v1/points/${key}/priority-array`);
   const simulatedLink = (body: unknown): Promise<Response> =>
-    fetch(`${controller.url}/api/v1/mode/simulated-link`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
+    sendJson('PUT', `${controller.url}/api/v1/mode/simulated-link`, body);
   const slot12 = (p: SimPointState): number | undefined =>
     p.priorityArray?.find((s) => s.priority === 12)?.value;
   const modeLines = (): string[] =>

@@ -27,25 +27,27 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { parse, stringify } from 'yaml';
-import type { ModeDto, PriorityArrayDto, SimDeviceState, SimPointState } from '#libs/contracts';
+import type { ModeDto, PriorityArrayDto } from '#libs/contracts';
 import { loadSite } from '#libs/profiles';
-import { loadOrCreateKeys } from '../apps/controller/src/sync/controller-keys.js';
 import type { SyncStatus } from '../apps/controller/src/sync/sync.service.js';
 import { startCloud } from '../apps/cloud/src/bootstrap.js';
 import type { RunningCloud } from '../apps/cloud/src/bootstrap.js';
-import { admin, freshDatabase, testConfig } from '../apps/cloud/src/test-support/cloud-fixture.js';
+import { freshDatabase, testConfig } from '../apps/cloud/src/test-support/cloud-fixture.js';
 import type { TestDatabase } from '../apps/cloud/src/test-support/cloud-fixture.js';
 import { Simulator } from '../apps/simulator/src/simulator.js';
 import {
   auditCloud,
+  cloudHighWaterMark,
   compareSamples,
   ControllerChild,
+  controllerEnv,
   freePort,
   readOutbox,
   vanished,
 } from '../bench/outage-rig.js';
 import type { OutboxRowSnapshot, OutboxSnapshot, Query } from '../bench/outage-rig.js';
-import { eventually, getJson, root } from './support/building.js';
+import { eventually, getJson, root, simPointOf } from './support/building.js';
+import { enrolController } from './support/cloud.js';
 
 jest.setTimeout(150_000);
 
@@ -96,15 +98,7 @@ describe('outage: the cloud gone, the controller killed, nothing lost and nothin
     cloudPort = Number(new URL(cloud.url).port);
     await cloud.close();
     cloud = await bootCloud(cloudPort);
-    const created = await admin(cloud, 'POST', '/api/v1/sites', { slug: SITE });
-    if (created.status !== 201) throw new Error(`site not created: ${created.status} ${created.text}`);
-    const keys = loadOrCreateKeys(keyDir, { comment: `bulwark-controller@${SITE}` });
-    const enrolled = await admin(cloud, 'POST', `/api/v1/sites/${SITE}/controllers`, {
-      name: 'ctl-outage',
-      publicKey: keys.publicLine,
-    });
-    if (enrolled.status !== 201) throw new Error(`enrolment failed: ${enrolled.status} ${enrolled.text}`);
-    controllerId = (enrolled.json as { controller: { id: number } }).controller.id;
+    controllerId = await enrolController(cloud, SITE, keyDir, 'ctl-outage');
 
     await demoSiteFile(siteFile);
     sim = await Simulator.start({
@@ -114,20 +108,18 @@ describe('outage: the cloud gone, the controller killed, nothing lost and nothin
     });
     const httpPort = await freePort('tcp');
     const bacnetPort = await freePort('udp');
-    controller = new ControllerChild(`http://127.0.0.1:${httpPort}`, {
-      BULWARK_HOST: '127.0.0.1',
-      BULWARK_PORT: String(httpPort),
-      BULWARK_SITE: siteFile,
-      BULWARK_PROFILES: resolve(root, 'hardware-profiles'),
-      BULWARK_DB: dbFile,
-      BULWARK_BACNET_INTERFACE: '127.0.0.1',
-      BULWARK_BACNET_PORT: String(bacnetPort),
-      BULWARK_BACNET_BROADCAST: `127.255.255.255:${bacnetPort}`,
-      BULWARK_LOG_LEVEL: 'warn',
-      BULWARK_CLOUD_URL: `http://127.0.0.1:${cloudPort}`,
-      BULWARK_CLOUD_SITE: SITE,
-      BULWARK_CLOUD_KEY_DIR: keyDir,
-    });
+    controller = new ControllerChild(
+      `http://127.0.0.1:${httpPort}`,
+      controllerEnv({
+        httpPort,
+        bacnetPort,
+        siteFile,
+        profilesDir: resolve(root, 'hardware-profiles'),
+        dbFile,
+        logLevel: 'warn',
+        cloud: { url: `http://127.0.0.1:${cloudPort}`, site: SITE, keyDir },
+      }),
+    );
     await controller.start();
   }, 90_000);
 
@@ -141,21 +133,9 @@ describe('outage: the cloud gone, the controller killed, nothing lost and nothin
 
   const mode = (): Promise<ModeDto> => getJson<ModeDto>(`${controller.url}/api/v1/mode`);
   const sync = (): Promise<SyncStatus> => getJson<SyncStatus>(`${controller.url}/api/v1/sync`);
-  const slot12 = async (key: string): Promise<number | undefined> => {
-    const [deviceId, pointId] = key.split('.');
-    const device = await getJson<SimDeviceState>(`${sim.controlUrl}/devices/${deviceId}`);
-    const p: SimPointState | undefined = device.points.find((x) => x.id === pointId);
-    return p?.priorityArray?.find((s) => s.priority === 12)?.value;
-  };
-  const cloudHwm = async (): Promise<number> =>
-    Number(
-      (
-        await query<{ h: string }>(
-          `SELECT high_water_mark AS h FROM controller_progress WHERE controller_id = $1`,
-          [controllerId],
-        )
-      )[0].h,
-    );
+  const slot12 = async (key: string): Promise<number | undefined> =>
+    (await simPointOf(sim, key))?.priorityArray?.find((s) => s.priority === 12)?.value;
+  const cloudHwm = (): Promise<number> => cloudHighWaterMark(query, controllerId);
 
   it('stays autonomous through the outage and kill -9s, then delivers every sample exactly once', async () => {
     // 1. Connected, samples flowing.

@@ -25,9 +25,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
@@ -37,7 +35,9 @@ import type { EventDto, PriorityArrayDto, SimDeviceState } from '#libs/contracts
 import { loadSite } from '#libs/profiles';
 import { startController } from '../apps/controller/src/bootstrap.js';
 import { CommandService } from '../apps/controller/src/commands/command.service.js';
-import { eventually, getJson, root } from './support/building.js';
+import { controllerEnv, freePort } from '../bench/outage-rig.js';
+import { controllerConfig, eventually, getJson, root, sendJson } from './support/building.js';
+import { writeRegister } from './support/modbus-raw.js';
 
 jest.setTimeout(120000);
 
@@ -48,21 +48,6 @@ const FAN = 'fcu-l0-reception.fan-speed-cmd'; // Modbus, holding register 3 (PDU
 const FAN_2 = 'fcu-2.fan-speed-cmd'; // a second fan coil
 const DAMPER_1 = 'vav-1-01.damper-cmd'; // BACnet analog-output 2131, commandable
 const DAMPER_2 = 'vav-1-02.damper-cmd';
-
-async function freePort(kind: 'tcp' | 'udp'): Promise<number> {
-  if (kind === 'udp') {
-    const s = createSocket('udp4');
-    await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
-    const { port } = s.address();
-    await new Promise<void>((r) => s.close(() => r()));
-    return port;
-  }
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as { port: number };
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 interface Ports {
   fcu: number;
@@ -148,17 +133,18 @@ describe('restart: kill -9 of the controller, outputs re-asserted', () => {
 
   /** Starts the built controller and resolves once its API answers. */
   const startChild = async (): Promise<ChildProcess> => {
-    const child = spawnChild(CONTROLLER, [], {
-      BULWARK_HOST: '127.0.0.1',
-      BULWARK_PORT: String(ports.http),
-      BULWARK_SITE: siteFile,
-      BULWARK_PROFILES: resolve(root, 'hardware-profiles'),
-      BULWARK_DB: db,
-      BULWARK_BACNET_INTERFACE: '127.0.0.1',
-      BULWARK_BACNET_PORT: String(ports.bacnet),
-      BULWARK_BACNET_BROADCAST: `127.255.255.255:${ports.bacnet}`,
-      BULWARK_LOG_LEVEL: 'info',
-    });
+    const child = spawnChild(
+      CONTROLLER,
+      [],
+      controllerEnv({
+        httpPort: ports.http,
+        bacnetPort: ports.bacnet,
+        siteFile,
+        profilesDir: resolve(root, 'hardware-profiles'),
+        dbFile: db,
+        logLevel: 'info',
+      }),
+    );
     await eventually(
       async () => {
         if (child.exitCode !== null)
@@ -189,11 +175,7 @@ describe('restart: kill -9 of the controller, outputs re-asserted', () => {
     return (await simDevice(deviceId)).points.find((p) => p.id === pointId)!;
   };
   const command = (key: string, body: unknown): Promise<Response> =>
-    fetch(`${controllerUrl}/api/v1/points/${key}/commands`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
+    sendJson('POST', `${controllerUrl}/api/v1/points/${key}/commands`, body);
   const expiries = (key: string): Promise<EventDto[]> =>
     getJson<EventDto[]>(`${controllerUrl}/api/v1/events?type=expiry&subject=${key}`);
 
@@ -272,19 +254,9 @@ describe('restart: kill -9 of the controller, outputs re-asserted', () => {
   it('re-asserts every commanded output after kill -9, ends overrides that expired while down exactly once, and drops a command killed in flight', async () => {
     // 1. A cloud lease at slot 10 through the controller's own command path, on the same file.
     const site = loadSite(siteFile, resolve(root, 'hardware-profiles'));
-    const seeded = await startController(
-      {
-        host: '127.0.0.1',
-        port: 0,
-        site: siteFile,
-        profiles: resolve(root, 'hardware-profiles'),
-        database: db,
-        bacnet: { interface: '127.0.0.1', port: 0, broadcastAddress: '127.255.255.255:47808' },
-        logLevel: 'warn',
-      },
-      site,
-      { logger: pino({ level: 'silent' }) },
-    );
+    const seeded = await startController(controllerConfig(site, dir, { logLevel: 'warn' }), site, {
+      logger: pino({ level: 'silent' }),
+    });
     const commands = seeded.app.get(CommandService);
     await commands.command(DAMPER_1, { value: 45, priority: 10, source: 'cloud', leaseMs: 10 * 60_000 });
     await seeded.close();
@@ -373,26 +345,3 @@ describe('restart: kill -9 of the controller, outputs re-asserted', () => {
     expect(res.status).toBeLessThan(300);
   }
 });
-
-/** One raw Modbus TCP request (MODBUS Application Protocol 1.1b3 §6.6, Write Single Register). */
-function writeRegister(port: number, address: number, value: number): Promise<void> {
-  return new Promise((resolvePromise, reject) => {
-    const socket = createConnection({ host: '127.0.0.1', port }, () => {
-      const frame = Buffer.alloc(12);
-      frame.writeUInt16BE(1, 0); // transaction id
-      frame.writeUInt16BE(0, 2); // protocol id
-      frame.writeUInt16BE(6, 4); // length: unit + PDU
-      frame.writeUInt8(1, 6); // unit id
-      frame.writeUInt8(6, 7);
-      frame.writeUInt16BE(address, 8);
-      frame.writeUInt16BE(value, 10);
-      socket.write(frame);
-    });
-    socket.once('data', (reply) => {
-      socket.destroy();
-      if (reply.readUInt8(7) !== 6) reject(new Error(`Modbus exception ${reply.readUInt8(8)}`));
-      else resolvePromise();
-    });
-    socket.once('error', reject);
-  });
-}

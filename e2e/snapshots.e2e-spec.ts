@@ -6,10 +6,10 @@
  * history lists newest first, diffs any two versions, and rolls back as a new
  * version that shows up live in GET /schedules.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import type { ProblemDetails } from '#libs/contracts';
-import type { Building } from './support/building.js';
-import { demoSiteOnFreePorts, getJson, startBuilding } from './support/building.js';
+import { getJson, sendJson } from './support/building.js';
+import { demoBuildingPerSuite } from './support/suite.js';
 
 interface VersionDto {
   id: string;
@@ -46,49 +46,38 @@ interface ChangeDto {
 }
 
 describe('schedules, calendars and snapshots over HTTP', () => {
-  let building: Building;
-  let api: string;
-
-  beforeAll(async () => {
-    building = await startBuilding(demoSiteOnFreePorts(1000));
-    api = `${building.controller.url}/api/v1`;
-  });
-  afterAll(async () => {
-    await building?.close();
-  });
+  const suite = demoBuildingPerSuite(1000);
 
   const send = (method: string, path: string, body?: unknown, user = 'alice'): Promise<Response> =>
-    fetch(`${api}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json', 'x-bulwark-user': user },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    sendJson(method, `${suite.api}${path}`, body, { 'x-bulwark-user': user });
   const problem = async (res: Response, status: number): Promise<ProblemDetails> => {
     expect(res.status).toBe(status);
     expect(res.headers.get('content-type')).toContain('application/problem+json');
     return (await res.json()) as ProblemDetails;
   };
-  const versions = async (): Promise<ListAnswer> => getJson<ListAnswer>(`${api}/snapshots`);
+  const versions = async (): Promise<ListAnswer> => getJson<ListAnswer>(`${suite.api}/snapshots`);
 
   it('starts from the site file, imported as the first version, with effective and next', async () => {
     const list = await versions();
     expect(list.versions).toHaveLength(1);
     expect(list.versions[0]).toMatchObject({ kind: 'import', author: 'site-file', parent: null });
     expect(list.head).toBe(list.versions[0].id);
-    const { schedules } = await getJson<{ schedules: ScheduleDto[] }>(`${api}/schedules`);
+    const { schedules } = await getJson<{ schedules: ScheduleDto[] }>(`${suite.api}/schedules`);
     const office = schedules.find((s) => s.id === 'office-hours')!;
     expect(office.kind).toBe('local');
     expect(office.targets).toContain('vav-1-01.occupancy-cmd');
     expect([1, 2]).toContain(office.effective.value);
     expect(office.next).not.toBeNull();
     expect(Date.parse(office.next!.at)).toBeGreaterThan(Date.now());
-    const calendar = await getJson<{ name: string; entries: unknown[] }>(`${api}/calendars/public-holidays`);
+    const calendar = await getJson<{ name: string; entries: unknown[] }>(
+      `${suite.api}/calendars/public-holidays`,
+    );
     expect(calendar.entries).toContainEqual({ kind: 'date', date: '*-12-25' });
   });
 
   it('edits, lists, diffs and rolls back a schedule, each step a version', async () => {
     const imported = (await versions()).versions[0];
-    const office = await getJson<ScheduleDto>(`${api}/schedules/office-hours`);
+    const office = await getJson<ScheduleDto>(`${suite.api}/schedules/office-hours`);
     const { effective: _e, next: _n, ...stored } = office as ScheduleDto & { version?: string };
     delete (stored as { version?: string }).version;
     const saturday = [
@@ -108,11 +97,11 @@ describe('schedules, calendars and snapshots over HTTP', () => {
 
     const list = await versions();
     expect(list.versions.map((v) => v.id)).toEqual([edited.version.id, imported.id]);
-    const paged = await getJson<ListAnswer>(`${api}/snapshots?limit=1&offset=1`);
+    const paged = await getJson<ListAnswer>(`${suite.api}/snapshots?limit=1&offset=1`);
     expect(paged.versions.map((v) => v.id)).toEqual([imported.id]);
 
     const diff = await getJson<{ from: string; to: string; changes: ChangeDto[] }>(
-      `${api}/snapshots/${edited.version.id}/diff?against=${imported.id}`,
+      `${suite.api}/snapshots/${edited.version.id}/diff?against=${imported.id}`,
     );
     expect(diff.from).toBe(imported.id);
     expect(diff.changes).toEqual(
@@ -122,7 +111,7 @@ describe('schedules, calendars and snapshots over HTTP', () => {
       ]),
     );
     // Without `against`, the diff is against the version's parent.
-    const toParent = await getJson<{ from: string }>(`${api}/snapshots/${edited.version.id}/diff`);
+    const toParent = await getJson<{ from: string }>(`${suite.api}/snapshots/${edited.version.id}/diff`);
     expect(toParent.from).toBe(imported.id);
 
     const rollback = await send(
@@ -141,17 +130,17 @@ describe('schedules, calendars and snapshots over HTTP', () => {
       message: 'undo saturday',
     });
     expect((await versions()).versions.map((v) => v.kind)).toEqual(['rollback', 'edit', 'import']);
-    const live = await getJson<ScheduleDto>(`${api}/schedules/office-hours`);
+    const live = await getJson<ScheduleDto>(`${suite.api}/schedules/office-hours`);
     expect(live.weekly.saturday).toEqual([]);
     const whole = await getJson<{ version: VersionDto; head: boolean }>(
-      `${api}/snapshots/${rolled.version.id}`,
+      `${suite.api}/snapshots/${rolled.version.id}`,
     );
     expect(whole.head).toBe(true);
   });
 
   it('refuses bad edits with problem details naming the field, and makes no version', async () => {
     const before = (await versions()).versions.length;
-    const office = await getJson<ScheduleDto & { version: string }>(`${api}/schedules/office-hours`);
+    const office = await getJson<ScheduleDto & { version: string }>(`${suite.api}/schedules/office-hours`);
     const { effective: _e, next: _n, version: _v, ...stored } = office;
 
     const late = await problem(

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
 import type { Logger } from 'pino';
+import type { SimDeviceState, SimPointState } from '#libs/contracts';
 import { findRepoRoot, loadSite } from '#libs/profiles';
 import type { LoadedSite } from '#libs/profiles';
 import { startController } from '../../apps/controller/src/bootstrap.js';
@@ -39,15 +40,22 @@ export function demoSiteOnFreePorts(pollIntervalMs: number): LoadedSite {
   };
 }
 
-export async function startBuilding(site: LoadedSite): Promise<Building> {
-  const dir = mkdtempSync(join(tmpdir(), 'bulwark-e2e-'));
-  const sim = await Simulator.start({ site, control: { host: '127.0.0.1', port: 0 }, tickMs: 200 });
-  const logLines: Array<Record<string, unknown>> = [];
-  const logger: Logger = pino(
-    { level: 'info' },
-    { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) },
-  );
-  const config: ControllerConfig = {
+/** The simulated demo building alone, every device on a free port. */
+export function startDemoSimulator(pollIntervalMs: number): Promise<Simulator> {
+  return Simulator.start({
+    site: demoSiteOnFreePorts(pollIntervalMs),
+    control: { host: '127.0.0.1', port: 0 },
+    tickMs: 200,
+  });
+}
+
+/** An in-process controller's configuration on loopback, its database in `dir`; `extra` adds to or overrides it. */
+export function controllerConfig(
+  site: LoadedSite,
+  dir: string,
+  extra: Partial<ControllerConfig> = {},
+): ControllerConfig {
+  return {
     host: '127.0.0.1',
     port: 0,
     site: site.file,
@@ -55,7 +63,31 @@ export async function startBuilding(site: LoadedSite): Promise<Building> {
     database: join(dir, 'controller.sqlite'),
     bacnet: { interface: '127.0.0.1', port: 0, broadcastAddress: '127.255.255.255:47808' },
     logLevel: 'info',
+    ...extra,
   };
+}
+
+/** A logger that keeps every line, parsed, in `lines`, for specs that assert on what was logged. */
+export function capturingLogger(lines: Array<Record<string, unknown>>): Logger {
+  return pino(
+    { level: 'info' },
+    { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+  );
+}
+
+/** A point (`deviceId.pointId`) as the simulated hardware has it: its value and, for BACnet, the device's own priority array. */
+export async function simPointOf(sim: Simulator, key: string): Promise<SimPointState> {
+  const [deviceId, pointId] = key.split('.');
+  const device = await getJson<SimDeviceState>(`${sim.controlUrl}/devices/${deviceId}`);
+  return device.points.find((p) => p.id === pointId)!;
+}
+
+export async function startBuilding(site: LoadedSite): Promise<Building> {
+  const dir = mkdtempSync(join(tmpdir(), 'bulwark-e2e-'));
+  const sim = await Simulator.start({ site, control: { host: '127.0.0.1', port: 0 }, tickMs: 200 });
+  const logLines: Array<Record<string, unknown>> = [];
+  const logger = capturingLogger(logLines);
+  const config = controllerConfig(site, dir);
   let controller: RunningController;
   try {
     controller = await startController(config, sim.resolvedSite(), { logger });
@@ -74,6 +106,20 @@ export async function startBuilding(site: LoadedSite): Promise<Building> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A request with a JSON body (none when `body` is undefined); `headers` add to the content type. */
+export function sendJson(
+  method: string,
+  url: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Response> {
+  return fetch(url, {
+    method,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
 }
 
 export async function getJson<T>(url: string, init?: RequestInit): Promise<T> {

@@ -1,7 +1,7 @@
 /**
- * What a bus scheduler (bus-scheduler.ts) is configured with, what it takes
- * per request, and what it reports: its options, a queued request, its
- * statistics.
+ * What a bus scheduler (bus-scheduler.ts) is configured with (and the check
+ * of it), what it takes per request, and what it reports: its options, a
+ * queued request, its statistics.
  */
 import type { BreakerOptions, CircuitBreaker } from './breaker.js';
 import type { Clock, RandomSource } from './clock.js';
@@ -68,3 +68,17 @@ export interface Job {
 
 /** How a request started with submitTask reports its outcome: once, with ok and its value or error. */
 export type TaskDone = (ok: boolean, value: unknown) => void;
+
+export class BusSchedulerConfigError extends Error {
+  override readonly name = 'BusSchedulerConfigError';
+}
+
+export function checkSchedulerOptions(options: BusSchedulerOptions): void {
+  if (!Number.isInteger(options.maxInFlight) || options.maxInFlight < 1)
+    throw new BusSchedulerConfigError(
+      `bus ${options.name}: maxInFlight must be an integer >= 1, got ${options.maxInFlight}`,
+    );
+  const delay = options.interRequestDelayMs ?? 0;
+  if (!(Number.isFinite(delay) && delay >= 0))
+    throw new BusSchedulerConfigError(`bus ${options.name}: interRequestDelayMs must be >= 0, got ${delay}`);
+}

@@ -21,6 +21,7 @@
  */
 import { CircuitBreaker } from './breaker.js';
 import type { BreakerOptions, BreakerSnapshot } from './breaker.js';
+import { checkSchedulerOptions } from './bus-scheduler-types.js';
 import type {
   BusSchedulerOptions,
   BusStats,
@@ -30,10 +31,12 @@ import type {
   TaskDone,
 } from './bus-scheduler-types.js';
 import { systemClock } from './clock.js';
-import type { Clock, RandomSource, TimerHandle } from './clock.js';
+import { DeadlineTimer } from './deadline-timer.js';
+import type { Clock, RandomSource } from './clock.js';
 import type { RequestKind } from './driver-port.js';
 import { FieldbusError, errorInfo, isDeviceFailure as defaultIsDeviceFailure } from './errors.js';
 
+export { BusSchedulerConfigError } from './bus-scheduler-types.js';
 export type {
   BusSchedulerOptions,
   BusStats,
@@ -46,10 +49,6 @@ const DEFAULT_BREAKER: BreakerOptions = { baseMs: 1000, maxMs: 30000 };
 
 /** Schedules the pump as a microtask (see schedulePump). */
 const settledPromise = Promise.resolve();
-
-export class BusSchedulerConfigError extends Error {
-  override readonly name = 'BusSchedulerConfigError';
-}
 
 export class BusScheduler {
   readonly name: string;
@@ -67,12 +66,11 @@ export class BusScheduler {
   /** Resolves close() once the last request in flight has settled. */
   private drained: (() => void) | null = null;
   /** One timer for every backstop on the bus, armed for the earliest deadline in flight (see start()). */
-  private backstopTimer: TimerHandle | null = null;
-  private backstopAt = Infinity;
+  private readonly backstops: DeadlineTimer;
   private inFlight = 0;
   private holdUntil = 0;
-  private timer: TimerHandle | null = null;
-  private timerAt = Infinity;
+  /** Wakes the pump when the bus's silence after a request is over. */
+  private readonly hold: DeadlineTimer;
   private pumpQueued = false;
   private closed = false;
   private readonly counters = {
@@ -84,19 +82,16 @@ export class BusScheduler {
   };
 
   constructor(options: BusSchedulerOptions) {
-    if (!Number.isInteger(options.maxInFlight) || options.maxInFlight < 1)
-      throw new BusSchedulerConfigError(
-        `bus ${options.name}: maxInFlight must be an integer >= 1, got ${options.maxInFlight}`,
-      );
-    const delay = options.interRequestDelayMs ?? 0;
-    if (!(Number.isFinite(delay) && delay >= 0))
-      throw new BusSchedulerConfigError(
-        `bus ${options.name}: interRequestDelayMs must be >= 0, got ${delay}`,
-      );
+    checkSchedulerOptions(options);
     this.name = options.name;
     this.maxInFlight = options.maxInFlight;
-    this.busDelayMs = delay;
+    this.busDelayMs = options.interRequestDelayMs ?? 0;
     this.clock = options.clock ?? systemClock;
+    this.backstops = new DeadlineTimer(this.clock, (now) => this.sweepBackstops(now));
+    this.hold = new DeadlineTimer(this.clock, () => {
+      this.pump();
+      return Infinity;
+    });
     this.random = options.random ?? Math.random;
     this.deviceFailure = options.isDeviceFailure ?? defaultIsDeviceFailure;
     this.defaultBreaker = options.breaker ?? DEFAULT_BREAKER;
@@ -135,6 +130,32 @@ export class BusScheduler {
     return this.enqueue(kind, deviceKey, undefined, task, options);
   }
 
+  /**
+   * The lowest form of submit: no promise at all. `settled` hears the
+   * outcome once: the task's own, or a refusal (bus closed, breaker open,
+   * backstop). For callers that chain requests themselves (request-sequence.ts).
+   */
+  enqueueTask(
+    kind: RequestKind,
+    deviceKey: string,
+    task: (done: TaskDone) => void,
+    options: SubmitOptions,
+    settled: TaskDone,
+  ): void {
+    const admitted = this.admit(deviceKey);
+    if (admitted instanceof FieldbusError) return settled(false, admitted);
+    this.queue(
+      kind,
+      deviceKey,
+      admitted,
+      undefined,
+      task,
+      (v) => settled(true, v),
+      (e) => settled(false, e),
+      options,
+    );
+  }
+
   private enqueue<T>(
     kind: RequestKind,
     deviceKey: string,
@@ -142,31 +163,51 @@ export class BusScheduler {
     task: ((done: TaskDone) => void) | undefined,
     options: SubmitOptions,
   ): Promise<T> {
-    if (this.closed) return Promise.reject(new FieldbusError('connection', `bus ${this.name} is closed`));
+    const admitted = this.admit(deviceKey);
+    if (admitted instanceof FieldbusError) return Promise.reject(admitted);
+    return new Promise<T>((resolve, reject) =>
+      this.queue(kind, deviceKey, admitted, run, task, resolve as (v: unknown) => void, reject, options),
+    );
+  }
+
+  /** The device's breaker if a request for it may queue now, else why not (bus closed, breaker open). */
+  private admit(deviceKey: string): CircuitBreaker | FieldbusError {
+    if (this.closed) return new FieldbusError('connection', `bus ${this.name} is closed`);
     const breaker = this.breaker(deviceKey);
     if (!breaker.isClosed) {
       const snapshot = breaker.snapshot(this.clock.now());
       if (snapshot.state === 'open') {
         this.counters.breakerRejections++;
-        return Promise.reject(this.breakerOpen(deviceKey, snapshot));
+        return this.breakerOpen(deviceKey, snapshot);
       }
     }
-    return new Promise<T>((resolve, reject) => {
-      this.queues[kind].push({
-        kind,
-        deviceKey,
-        breaker,
-        run,
-        task,
-        resolve: resolve as (v: unknown) => void,
-        reject,
-        delayAfterMs: options.delayAfterMs ?? 0,
-        timeoutMs: options.timeoutMs,
-        probe: false,
-        deadline: Infinity,
-      });
-      this.schedulePump();
+    return breaker;
+  }
+
+  private queue(
+    kind: RequestKind,
+    deviceKey: string,
+    breaker: CircuitBreaker,
+    run: (() => Promise<unknown>) | undefined,
+    task: ((done: TaskDone) => void) | undefined,
+    resolve: (v: unknown) => void,
+    reject: (e: unknown) => void,
+    options: SubmitOptions,
+  ): void {
+    this.queues[kind].push({
+      kind,
+      deviceKey,
+      breaker,
+      run,
+      task,
+      resolve,
+      reject,
+      delayAfterMs: options.delayAfterMs ?? 0,
+      timeoutMs: options.timeoutMs,
+      probe: false,
+      deadline: Infinity,
     });
+    this.schedulePump();
   }
 
   breakerState(deviceKey: string): BreakerSnapshot {
@@ -189,9 +230,8 @@ export class BusScheduler {
   /** Refuses new requests, fails the queued ones with 'connection', and resolves when those in flight have settled. */
   async close(): Promise<void> {
     this.closed = true;
-    if (this.timer !== null) this.clock.clearTimeout(this.timer);
-    this.timer = null;
-    if (this.inFlight === 0) this.disarmBackstop();
+    this.hold.disarm();
+    if (this.inFlight === 0) this.backstops.disarm();
     for (const kind of ['write', 'poll'] as const)
       for (const job of this.queues[kind].splice(0))
         job.reject(new FieldbusError('connection', `bus ${this.name} closed before the request was sent`));
@@ -237,7 +277,7 @@ export class BusScheduler {
   private pump(): void {
     while (!this.closed && this.inFlight < this.maxInFlight) {
       const now = this.clock.now();
-      if (now < this.holdUntil) return this.armTimer(this.holdUntil);
+      if (now < this.holdUntil) return this.hold.expect(this.holdUntil);
       const job = this.pick(now);
       if (!job) return;
       this.start(job, now);
@@ -279,7 +319,7 @@ export class BusScheduler {
     this.counters.started[job.kind]++;
     job.deadline = job.timeoutMs === undefined ? Infinity : now + job.timeoutMs;
     this.active.push(job);
-    if (job.deadline < this.backstopAt) this.armBackstop(job.deadline);
+    this.backstops.expect(job.deadline);
     // A synchronous throw in `run` or `task` fails it like a rejection (no async wrapper: this runs per request).
     const { task, run } = job;
     if (task) {
@@ -311,7 +351,7 @@ export class BusScheduler {
     const { probe } = job;
     this.inFlight--;
     if (this.inFlight === 0 && this.drained) {
-      this.disarmBackstop();
+      this.backstops.disarm();
       this.drained();
       this.drained = null;
     }
@@ -334,23 +374,8 @@ export class BusScheduler {
     this.schedulePump();
   }
 
-  private armBackstop(at: number): void {
-    if (this.backstopTimer !== null) this.clock.clearTimeout(this.backstopTimer);
-    this.backstopAt = at;
-    this.backstopTimer = this.clock.setTimeout(() => this.sweepBackstops(), at - this.clock.now());
-  }
-
-  private disarmBackstop(): void {
-    if (this.backstopTimer !== null) this.clock.clearTimeout(this.backstopTimer);
-    this.backstopTimer = null;
-    this.backstopAt = Infinity;
-  }
-
-  /** Fails the requests past their deadline, then re-arms for the earliest one left (or stays idle). */
-  private sweepBackstops(): void {
-    this.backstopTimer = null;
-    this.backstopAt = Infinity;
-    const now = this.clock.now();
+  /** Fails the requests past their deadline; the earliest deadline left, or Infinity. */
+  private sweepBackstops(now: number): number {
     let next = Infinity;
     for (const job of [...this.active]) {
       if (job.deadline <= now) {
@@ -364,7 +389,7 @@ export class BusScheduler {
         );
       } else if (job.deadline < next) next = job.deadline;
     }
-    if (next < Infinity && next < this.backstopAt) this.armBackstop(next);
+    return next;
   }
 
   /** The device's breaker just opened: its queued requests fail now instead of each waiting for a timeout. */
@@ -381,16 +406,5 @@ export class BusScheduler {
         job.reject(this.breakerOpen(deviceKey, snapshot));
       }
     }
-  }
-
-  private armTimer(at: number): void {
-    if (this.timer !== null && this.timerAt <= at) return;
-    if (this.timer !== null) this.clock.clearTimeout(this.timer);
-    this.timerAt = at;
-    this.timer = this.clock.setTimeout(() => {
-      this.timer = null;
-      this.timerAt = Infinity;
-      this.pump();
-    }, at - this.clock.now());
   }
 }

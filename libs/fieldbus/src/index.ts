@@ -27,6 +27,7 @@ export {
   type TaskDone,
 } from './bus-scheduler.js';
 export { BusRegistry, type BusDefaults, type BusOptions } from './bus-registry.js';
+export { runSequence } from './request-sequence.js';
 export {
   PollPlan,
   PollPlanError,

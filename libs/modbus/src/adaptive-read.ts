@@ -107,78 +107,92 @@ export async function readAdaptively<T>(
   classify: (error: unknown) => ReadFailureVerdict,
 ): Promise<AdaptiveReadResult<T>> {
   const result: AdaptiveReadResult<T> = { reads: [], refused: [], requests: 0 };
-  const attempt = async (
-    request: PlannedRead,
-  ): Promise<{ ok: true; data: T } | { ok: false; error: unknown }> => {
-    result.requests++;
-    try {
-      return { ok: true, data: await read(request) };
-    } catch (error) {
-      if (classify(error) === 'device') throw error;
-      return { ok: false, error };
-    }
-  };
-
   for (const request of planner.plan(items)) {
-    // The planned requests read straight (this loop runs per request of every scan); attempt() is for splits.
+    // The planned requests read straight (this loop runs per request of every scan); attempts are for splits.
     result.requests++;
     let data: T;
     try {
       data = await read(request);
     } catch (error) {
-      const verdict = classify(error);
-      if (verdict === 'device') throw error;
-      if (verdict === 'points') result.refused.push({ request, error });
-      else await split(request.table, clustersOf(request.items), error);
+      if (classify(error) === 'device') throw error;
+      await recoverRefused(planner, request, error, read, classify, result);
       continue;
     }
     result.reads.push({ request, data });
   }
   return result;
+}
 
-  /** `clusters` read together failed with `error`: find each bad spot, keep what reads. */
-  async function split(table: ModbusTable, clusters: Cluster[], error: unknown): Promise<void> {
-    let remaining = clusters;
-    let failure: unknown = error; // set while `remaining` is known to fail as a whole
-    while (remaining.length > 0) {
-      if (failure === undefined) {
-        const whole = await attempt(requestOf(table, remaining));
-        if (whole.ok) {
-          result.reads.push({ request: requestOf(table, remaining), data: whole.data });
-          return;
-        }
-        failure = whole.error;
-      }
-      // Smallest failing prefix, by binary search; prefix(remaining.length) is known to fail.
-      let lo = 1;
-      let hi = remaining.length;
-      let good: { k: number; data: T } | undefined;
-      let smallestFailure = failure;
-      while (lo < hi) {
-        const mid = Math.floor((lo + hi) / 2);
-        const probe = await attempt(requestOf(table, remaining.slice(0, mid)));
-        if (probe.ok) {
-          good = { k: mid, data: probe.data };
-          lo = mid + 1;
-        } else {
-          smallestFailure = probe.error;
-          hi = mid;
-        }
-      }
-      if (lo === 1) {
-        // The first cluster is refused even alone: isolate it so it never spoils a neighbour's request.
-        const bad = remaining[0];
-        result.refused.push({ request: requestOf(table, [bad]), error: smallestFailure });
-        planner.addBarrier(table, bad.start);
-        planner.addBarrier(table, bad.end);
-        remaining = remaining.slice(1);
-      } else {
-        const kept = remaining.slice(0, lo - 1);
-        result.reads.push({ request: requestOf(table, kept), data: good!.data });
-        planner.addBarrier(table, remaining[lo - 1].start);
-        remaining = remaining.slice(lo - 1);
-      }
-      failure = undefined;
+/**
+ * A planned request the device refused, though it answered (`classify` did
+ * not say 'device'): its points are refused ('points'), or it is split until
+ * what reads is read and each bad spot is learned as a barrier ('split').
+ * Adds its reads, refusals and requests to `result`; rejects with the
+ * device's error should the device stop answering meanwhile. For callers that
+ * send the planned requests themselves (readAdaptively does it in turn).
+ */
+export async function recoverRefused<T>(
+  planner: AdaptivePlanner,
+  request: PlannedRead,
+  error: unknown,
+  read: (request: PlannedRead) => Promise<T>,
+  classify: (error: unknown) => ReadFailureVerdict,
+  result: AdaptiveReadResult<T>,
+): Promise<void> {
+  if (classify(error) === 'points') {
+    result.refused.push({ request, error });
+    return;
+  }
+  const attempt = async (r: PlannedRead): Promise<{ ok: true; data: T } | { ok: false; error: unknown }> => {
+    result.requests++;
+    try {
+      return { ok: true, data: await read(r) };
+    } catch (e) {
+      if (classify(e) === 'device') throw e;
+      return { ok: false, error: e };
     }
+  };
+  const table = request.table;
+  let remaining = clustersOf(request.items);
+  let failure: unknown = error; // set while `remaining` is known to fail as a whole
+  while (remaining.length > 0) {
+    if (failure === undefined) {
+      const whole = await attempt(requestOf(table, remaining));
+      if (whole.ok) {
+        result.reads.push({ request: requestOf(table, remaining), data: whole.data });
+        return;
+      }
+      failure = whole.error;
+    }
+    // Smallest failing prefix, by binary search; prefix(remaining.length) is known to fail.
+    let lo = 1;
+    let hi = remaining.length;
+    let good: { k: number; data: T } | undefined;
+    let smallestFailure = failure;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      const probe = await attempt(requestOf(table, remaining.slice(0, mid)));
+      if (probe.ok) {
+        good = { k: mid, data: probe.data };
+        lo = mid + 1;
+      } else {
+        smallestFailure = probe.error;
+        hi = mid;
+      }
+    }
+    if (lo === 1) {
+      // The first cluster is refused even alone: isolate it so it never spoils a neighbour's request.
+      const bad = remaining[0];
+      result.refused.push({ request: requestOf(table, [bad]), error: smallestFailure });
+      planner.addBarrier(table, bad.start);
+      planner.addBarrier(table, bad.end);
+      remaining = remaining.slice(1);
+    } else {
+      const kept = remaining.slice(0, lo - 1);
+      result.reads.push({ request: requestOf(table, kept), data: good!.data });
+      planner.addBarrier(table, remaining[lo - 1].start);
+      remaining = remaining.slice(lo - 1);
+    }
+    failure = undefined;
   }
 }

@@ -27,6 +27,7 @@ export {
   AdaptivePlanner,
   clustersOf,
   readAdaptively,
+  recoverRefused,
   type AdaptiveReadResult,
   type ReadFailureVerdict,
 } from './adaptive-read.js';

@@ -181,16 +181,9 @@ export class ModbusSession {
 
   /** Names a truncated frame, drops a connection whose framing is lost, then settles the call. */
   private fail(sent: Sent, error: ModbusError): void {
-    let e = error;
-    const partial = e.kind === 'timeout' ? sent.watch?.partial() : undefined;
-    if (partial)
-      e = new ModbusError(
-        'bad-response',
-        `${sent.job.call.context()}: truncated frame: ${partial}, then silence`,
-        {
-          cause: e,
-        },
-      );
+    const partial = error.kind === 'timeout' ? sent.watch?.partial() : undefined;
+    const truncated = partial && `${sent.job.call.context()}: truncated frame: ${partial}, then silence`;
+    const e = truncated ? new ModbusError('bad-response', truncated, { cause: error }) : error;
     const framingLost = this.transport.kind === 'tcp' && (e.kind === 'timeout' || e.kind === 'bad-response');
     if (e.kind === 'connection' || framingLost)
       void this.drop(sent.raw).then(() => this.settle(sent.job, false, e));

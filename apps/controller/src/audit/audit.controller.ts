@@ -5,7 +5,8 @@
  * an entry.
  */
 import { BadRequestException, Controller, Get, Query } from '@nestjs/common';
-import { AuditQueryError, parseAuditQuery } from './audit-query.js';
+import { QueryError } from '../common/list-query.js';
+import { parseAuditQuery } from './audit-query.js';
 import { AuditStore } from './audit-store.js';
 import type { AuditEntryDto } from './audit-store.js';
 
@@ -18,7 +19,7 @@ export class AuditController {
     try {
       return this.store.list(parseAuditQuery(raw));
     } catch (err) {
-      if (err instanceof AuditQueryError) throw new BadRequestException(err.message);
+      if (err instanceof QueryError) throw new BadRequestException(err.message);
       throw err;
     }
   }

@@ -34,6 +34,7 @@ import { CommandRefusedError, isPriority } from '#libs/priority';
 import type { CommandSource } from '#libs/priority';
 import { CLOCK } from '../common/clock.js';
 import type { Clock } from '../common/clock.js';
+import { mapErrors } from '../common/map-errors.js';
 import { BodyError, parseCommandBody } from './command-body.js';
 import { CommandWriteFailedError, ShuttingDownError, UnknownPointError } from './command-errors.js';
 import { CommandService } from './command.service.js';
@@ -61,7 +62,7 @@ export class CommandsController {
       const parsed = parseCommandBody(body, this.clock.now(), API_DEFAULT_PRIORITY);
       audit.before = await this.arrayForAudit(id);
       return (audit.after = await this.commands.command(id, { ...parsed, source: API_SOURCE }));
-    });
+    }, toHttp);
   }
 
   @Delete(':id/commands/:priority')
@@ -75,7 +76,7 @@ export class CommandsController {
       if (!isPriority(priority)) throw new BodyError(`priority: ${raw} is not an integer 1..16`);
       audit.before = await this.arrayForAudit(id);
       return (audit.after = await this.commands.relinquish(id, priority, API_SOURCE));
-    });
+    }, toHttp);
   }
 
   /** The priority array before a change, for the audit log; none for a point without one (the change is refused anyway). */
@@ -85,15 +86,7 @@ export class CommandsController {
 
   @Get(':id/priority-array')
   async priorityArray(@Param('id') id: string): Promise<PriorityArrayDto> {
-    return mapErrors(() => this.commands.priorityArray(id));
-  }
-}
-
-async function mapErrors<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (err) {
-    throw toHttp(err);
+    return mapErrors(() => this.commands.priorityArray(id), toHttp);
   }
 }
 

@@ -15,6 +15,7 @@ import {
   UnprocessableEntityException,
 } from '@nestjs/common';
 import { HeadMovedError, InvalidIdError, UnknownVersionError } from '#libs/snapshots';
+import { mapErrors } from '../common/map-errors.js';
 import { ConfigurationInvalidError } from './configuration-checks.js';
 
 export class BodyError extends Error {
@@ -42,12 +43,8 @@ export function authorOf(header: unknown, fromBody?: unknown): string {
   return candidate.trim();
 }
 
-export async function mapConfigurationErrors<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (err) {
-    throw toHttp(err);
-  }
+export function mapConfigurationErrors<T>(run: () => Promise<T>): Promise<T> {
+  return mapErrors(run, toHttp);
 }
 
 function toHttp(err: unknown): unknown {

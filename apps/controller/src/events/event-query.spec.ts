@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { DEFAULT_EVENTS_PER_PAGE, parseEventQuery, QueryError } from './event-query.js';
+import { QueryError } from '../common/list-query.js';
+import { DEFAULT_EVENTS_PER_PAGE, parseEventQuery } from './event-query.js';
 
 describe('parseEventQuery', () => {
   it('reads every filter', () => {

@@ -4,7 +4,8 @@
  */
 import { BadRequestException, Controller, Get, Query } from '@nestjs/common';
 import type { EventDto } from '#libs/contracts';
-import { parseEventQuery, QueryError } from './event-query.js';
+import { QueryError } from '../common/list-query.js';
+import { parseEventQuery } from './event-query.js';
 import { SqliteEventStore } from './event-store.js';
 
 @Controller('api/v1/events')

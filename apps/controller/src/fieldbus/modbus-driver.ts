@@ -19,7 +19,7 @@
  * - relinquish: Modbus devices keep no priority array; the controller keeps it
  *   and writes the next winner, so this rejects with 'not-supported'.
  */
-import { BusRegistry, FieldbusError, sleep, systemClock } from '#libs/fieldbus';
+import { BusRegistry, FieldbusError, runSequence, sleep, systemClock } from '#libs/fieldbus';
 import type {
   BreakerOptions,
   DeviceContext,
@@ -32,8 +32,8 @@ import type {
   TaskDone,
   WriteRequest,
 } from '#libs/fieldbus';
-import { AdaptivePlanner, readAdaptively } from '#libs/modbus';
-import type { CallDone, PlannedRead } from '#libs/modbus';
+import { AdaptivePlanner, recoverRefused } from '#libs/modbus';
+import type { AdaptiveReadResult, CallDone, PlannedRead } from '#libs/modbus';
 import type { PointDef } from '#libs/profiles';
 import { classifyReadFailure, isTransient, toFieldbusError } from './modbus-errors.js';
 import { busKey, ModbusLine, openModbusLink } from './modbus-line.js';
@@ -72,6 +72,8 @@ interface DeviceRuntime {
   scan?: ScanPlan;
   /** What the scheduler runs for each planned read, made once: a scan then allocates no closures per request. */
   readTasks: WeakMap<PlannedRead, (done: TaskDone) => void>;
+  /** The tasks of the current plan, in its order (a new plan, after a learned split, makes new ones). */
+  planTasks?: { plan: readonly PlannedRead[]; tasks: Array<(done: TaskDone) => void> };
 }
 
 export function defaultBreaker(device: DeviceContext): BreakerOptions {
@@ -112,19 +114,7 @@ export class ModbusDriver implements FieldbusDriver {
     const d = this.runtime(device);
     if (!d.scan?.fits(device.profile, points)) d.scan = new ScanPlan(device.profile, points);
     const scan = d.scan;
-    const kind = options.kind ?? 'poll';
-    const result = await readAdaptively(
-      d.planner,
-      scan.items,
-      (req) =>
-        d.line.scheduler.submitTask<number[] | boolean[]>(
-          kind,
-          d.key,
-          this.readTask(d, req),
-          d.submitOptions,
-        ),
-      classifyReadFailure,
-    );
+    const result = await this.readPlan(d, scan, options.kind ?? 'poll');
     const plan = d.planner.plan(scan.items);
     const outcomes = new Array<PointReadOutcome>(points.length);
     for (const { request, data } of result.reads) scan.decodeInto(outcomes, request, data, plan);
@@ -134,6 +124,37 @@ export class ModbusDriver implements FieldbusDriver {
         outcomes[i] = { pointId: points[i].id, error: info };
     }
     return outcomes;
+  }
+
+  /**
+   * The device's planned reads, one after another on its bus (runSequence: no
+   * promise per request), stopping at the first failure of the device as a
+   * whole; then each refused request recovered (its points refused, or split
+   * and learned: libs/modbus adaptive-read.ts), as readAdaptively would.
+   */
+  private async readPlan(
+    d: DeviceRuntime,
+    scan: ScanPlan,
+    kind: RequestKind,
+  ): Promise<AdaptiveReadResult<number[] | boolean[]>> {
+    const plan = d.planner.plan(scan.items);
+    if (d.planTasks?.plan !== plan) d.planTasks = { plan, tasks: plan.map((req) => this.readTask(d, req)) };
+    const result: AdaptiveReadResult<number[] | boolean[]> = { reads: [], refused: [], requests: 0 };
+    const refusedAt: Array<{ k: number; error: unknown }> = [];
+    let deviceFailure: { error: unknown } | undefined;
+    await runSequence(d.line.scheduler, kind, d.key, d.planTasks.tasks, d.submitOptions, (k, ok, value) => {
+      result.requests++;
+      if (ok) result.reads.push({ request: plan[k], data: value as number[] | boolean[] });
+      else if (classifyReadFailure(value) === 'device') deviceFailure = { error: value };
+      else refusedAt.push({ k, error: value });
+      return deviceFailure === undefined;
+    });
+    if (deviceFailure) throw deviceFailure.error;
+    const readOne = (req: PlannedRead): Promise<number[] | boolean[]> =>
+      d.line.scheduler.submitTask(kind, d.key, this.readTask(d, req), d.submitOptions);
+    for (const { k, error } of refusedAt)
+      await recoverRefused(d.planner, plan[k], error, readOne, classifyReadFailure, result);
+    return result;
   }
 
   async write(device: DeviceContext, req: WriteRequest): Promise<void> {

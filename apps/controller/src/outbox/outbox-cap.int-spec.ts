@@ -20,7 +20,7 @@ import type { OutboxRecord } from '#libs/sync';
 import { REFUSED_REASON } from './outbox.service.js';
 import type { OutboxSample } from './outbox.service.js';
 import { THIN_LEVELS } from './outbox-thinning.js';
-import { drain, endOf, gaps, openOutbox } from './test-support.js';
+import { drain, drainJson, endOf, gaps, openOutbox } from './test-support.js';
 import type { Opened } from './test-support.js';
 
 const T0 = Date.parse('2025-06-02T00:00:00Z');
@@ -89,6 +89,9 @@ describe('outbox cap during an outage', () => {
     const records = drain(o.outbox);
     expect(gaps(records)).toEqual([]);
     expect(records[0].seq).toBe(1);
+    // The wire form spliced from the stored bodies is the same records, thinned runs included.
+    expect(records.some((r) => r.kind === 'thinned')).toBe(true);
+    expect(drainJson(o.outbox)).toEqual(records);
     // The batch in flight was not rewritten.
     expect(records.slice(0, inFlight.length)).toEqual(inFlight);
     expect(inFlight.filter((r) => r.kind === 'sample')).toHaveLength(9);

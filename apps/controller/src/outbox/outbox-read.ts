@@ -47,6 +47,17 @@ export function toRecord(row: OutboxRow): OutboxRecord {
   return { ...base, kind: row.kind };
 }
 
+/**
+ * The wire form of one row (an OutboxRecord as JSON) without parsing its body:
+ * the body column already holds the JSON that JSON.stringify wrote, so it is
+ * spliced in as it is. Parsing 2000 bodies and stringifying them again cost
+ * the event loop about 5 ms a batch during a replay.
+ */
+export function recordJson(row: OutboxRow): string {
+  const through = row.kind === 'thinned' ? `,"through":${row.through!}` : '';
+  return `{"seq":${row.seq},"at":"${new Date(row.at).toISOString()}","kind":"${row.kind}","body":${row.body}${through}}`;
+}
+
 export function oldestRow(conn: SqliteConnection): { seq: number; at: number } | undefined {
   return conn.prepare(`SELECT "seq", "at" FROM "outbox" ORDER BY "seq" LIMIT 1`).get() as
     { seq: number; at: number } | undefined;

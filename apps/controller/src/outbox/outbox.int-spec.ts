@@ -14,7 +14,7 @@ import { AlarmStore } from '../alarms/alarm-store.js';
 import { SqliteEventStore } from '../events/event-store.js';
 import { readMeta } from './outbox-append.js';
 import type { OutboxSample } from './outbox.service.js';
-import { drain, endOf, gaps, openOutbox } from './test-support.js';
+import { drain, drainJson, endOf, gaps, openOutbox } from './test-support.js';
 import type { Opened } from './test-support.js';
 
 const T0 = Date.parse('2025-06-02T08:00:00Z');
@@ -150,6 +150,7 @@ describe('OutboxService on SQLite', () => {
       data: { v: 21 },
     });
     expect(records[3].body).toMatchObject({ id: alarm!.id, kind: 'comm-fail', state: 'active' });
+    expect(drainJson(o.outbox, 2)).toEqual(records);
     // A failing alarm transition writes neither its row, its event nor its outbox records.
     await expect(alarms.acknowledge(999, 'ann', 'x', T0 + 6)).rejects.toThrow();
     expect(drain(o.outbox)).toHaveLength(5);

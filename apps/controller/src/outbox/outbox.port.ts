@@ -48,8 +48,18 @@ export interface OutboxStats {
   refusedSamples: number;
 }
 
+/** A peeked batch already in its wire form: `recordsJson` is the JSON array of the OutboxRecords. */
+export interface PeekedJson {
+  count: number;
+  fromSeq: number;
+  toSeq: number;
+  recordsJson: string;
+}
+
 export interface OutboxPort {
   peek(opts: PeekOptions): OutboxRecord[];
+  /** The same records as `peek` (and the same fence), as JSON spliced from the stored bodies; undefined when none. */
+  peekJson(opts: PeekOptions): PeekedJson | undefined;
   confirm(highWaterMark: number): Promise<void>;
   stats(): OutboxStats;
 }

@@ -27,10 +27,11 @@ import type { OutboxRecord, SampleBody } from '#libs/sync';
 import type { Clock } from '../common/clock.js';
 import type { SqliteConnection, SqliteJournal } from '../events/sqlite-journal.js';
 import { adjustMeta, appendRecords, readMeta, recordBytes } from './outbox-append.js';
-import { lastSeq, oldestRow, peekRows, toRecord } from './outbox-read.js';
+import { lastSeq, oldestRow, peekRows, recordJson, toRecord } from './outbox-read.js';
+import type { OutboxRow } from './outbox-read.js';
 import { nextWindow, THIN_LEVELS, thinWindow, writeLedger } from './outbox-thinning.js';
 import type { LedgerEntry, ThinLevel } from './outbox-thinning.js';
-import type { OutboxPort, OutboxStats, PeekOptions } from './outbox.port.js';
+import type { OutboxPort, OutboxStats, PeekedJson, PeekOptions } from './outbox.port.js';
 
 export const DEFAULT_OUTBOX_CAP_BYTES = 1024 ** 3;
 export const REFUSED_REASON = 'outbox-cap: refused, outbox full';
@@ -136,6 +137,22 @@ export class OutboxService implements OutboxPort, OnApplicationShutdown {
   }
 
   peek(opts: PeekOptions): OutboxRecord[] {
+    return this.peekFenced(opts).map(toRecord);
+  }
+
+  peekJson(opts: PeekOptions): PeekedJson | undefined {
+    const rows = this.peekFenced(opts);
+    if (!rows.length) return undefined;
+    const last = rows[rows.length - 1];
+    return {
+      count: rows.length,
+      fromSeq: rows[0].seq,
+      toSeq: last.through ?? last.seq,
+      recordsJson: `[${rows.map(recordJson).join(',')}]`,
+    };
+  }
+
+  private peekFenced(opts: PeekOptions): OutboxRow[] {
     const rows = this.journal.read((conn) =>
       peekRows(conn, opts.afterSeq ?? 0, opts.maxRecords, opts.maxBytes),
     );
@@ -143,7 +160,7 @@ export class OutboxService implements OutboxPort, OnApplicationShutdown {
       const last = rows[rows.length - 1];
       this.fence = Math.max(this.fence, last.through ?? last.seq);
     }
-    return rows.map(toRecord);
+    return rows;
   }
 
   async confirm(highWaterMark: number): Promise<void> {

@@ -55,6 +55,30 @@ export function drain(outbox: OutboxService): OutboxRecord[] {
   }
 }
 
+/** The same, read through peekJson (the bodies spliced, not parsed), in batches of `maxRecords`. */
+export function drainJson(outbox: OutboxService, maxRecords = 7): OutboxRecord[] {
+  const all: OutboxRecord[] = [];
+  for (;;) {
+    const last = all[all.length - 1];
+    const batch = outbox.peekJson({
+      maxRecords,
+      maxBytes: 64 * 1024 * 1024,
+      afterSeq: last ? endOf(last) : 0,
+    });
+    if (!batch) return all;
+    const records = JSON.parse(batch.recordsJson) as OutboxRecord[];
+    if (
+      records.length !== batch.count ||
+      records[0].seq !== batch.fromSeq ||
+      endOf(records.at(-1)!) !== batch.toSeq
+    )
+      throw new Error(
+        `peekJson: count/fromSeq/toSeq ${batch.count}/${batch.fromSeq}/${batch.toSeq} disagree with its records`,
+      );
+    all.push(...records);
+  }
+}
+
 export const endOf = (r: OutboxRecord): number => (r.kind === 'thinned' ? r.through : r.seq);
 
 /** The sequence numbers of the records follow each other without gaps. */

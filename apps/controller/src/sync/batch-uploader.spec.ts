@@ -14,7 +14,9 @@ import { answer, BASE, client, MemoryOutbox, sample, ScriptedCloud, silentLog } 
 const T0 = Date.UTC(2026, 5, 1, 8, 0, 0);
 const noTimers: Timers = { set: () => ({}), clear: () => undefined };
 
-function harness(opts: { maxRecords?: number; cloudAheadMs?: number } = {}) {
+function harness(
+  opts: { maxRecords?: number; cloudAheadMs?: number; workBudgetMs?: number; workClock?: () => number } = {},
+) {
   const local = { ms: T0 };
   const clock = { now: () => local.ms };
   const cloud = new ScriptedCloud({ now: () => local.ms + (opts.cloudAheadMs ?? 0) });
@@ -32,6 +34,8 @@ function harness(opts: { maxRecords?: number; cloudAheadMs?: number } = {}) {
     timers: noTimers,
     log,
     backoff: new Backoff({ random: () => 0.5 }),
+    workBudgetMs: opts.workBudgetMs,
+    workClock: opts.workClock,
   });
   return { local, cloud, outcomes, outbox, uploader, errors };
 }
@@ -147,5 +151,32 @@ describe('BatchUploader', () => {
     expect(h.outbox.confirms).toEqual([]);
     expect(await h.uploader.step()).toBe('sent');
     expect(h.outbox.confirms).toEqual([1]);
+  });
+
+  it('shrinks the next batch when one cost more main-thread time than the budget, and grows it back after cheap ones', async () => {
+    // Each step reads the work clock twice (before the peek, after the body is built): these are the costs.
+    const costs = [40, 20, 2, 2, 2];
+    let now = 0;
+    let reads = 0;
+    const workClock = (): number => (reads++ % 2 === 0 ? now : (now += costs[(reads >> 1) - 1]));
+    const h = harness({ maxRecords: 400, workBudgetMs: 10, workClock });
+    for (let seq = 1; seq <= 2000; seq++) h.outbox.append(sample(seq));
+    h.cloud.onRequest = (_req, json) => answer(200, { highWaterMark: (json as { toSeq: number }).toSeq });
+    for (let i = 0; i < costs.length; i++) expect(await h.uploader.step()).toBe('sent');
+    const sizes = h.cloud.batches().map((b) => b.toSeq - b.fromSeq + 1);
+    // 400 records in 40 ms → 100 (the floor); 100 in 20 ms stays at the floor; then ×1.5 per cheap batch.
+    expect(sizes).toEqual([400, 100, 100, 150, 225]);
+    expect(h.uploader.limits().maxRecords).toBe(338);
+    expect(h.outbox.confirms).toEqual([400, 500, 600, 750, 975]);
+  });
+
+  it('keeps the configured batch size without a work budget, however long a batch took', async () => {
+    let now = 0;
+    const h = harness({ maxRecords: 400, workClock: () => (now += 50) });
+    for (let seq = 1; seq <= 1000; seq++) h.outbox.append(sample(seq));
+    h.cloud.onRequest = (_req, json) => answer(200, { highWaterMark: (json as { toSeq: number }).toSeq });
+    await h.uploader.step();
+    await h.uploader.step();
+    expect(h.cloud.batches().map((b) => b.toSeq - b.fromSeq + 1)).toEqual([400, 400]);
   });
 });

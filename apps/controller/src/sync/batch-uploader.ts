@@ -14,6 +14,7 @@
  * - no answer, 5xx, or any other refusal: nothing is confirmed; retry the same
  *   records after a backoff with full jitter (backoff.ts).
  */
+import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { Logger } from 'pino';
@@ -23,7 +24,7 @@ import { CloudTransportError } from './cloud-transport.js';
 import type { CloudAnswer } from './cloud-transport.js';
 import { problemReason } from './signed-client.js';
 import type { SignedCloudClient } from './signed-client.js';
-import { batchOf } from './sync-outbox.js';
+import { batchJsonOf, peekBatch } from './sync-outbox.js';
 import type { PeekLimits, SyncOutbox } from './sync-outbox.js';
 import { Waiter } from './waiter.js';
 
@@ -46,7 +47,18 @@ export interface UploaderOptions {
   timeoutMs?: number;
   /** Between two batches; setImmediate by default. */
   yieldTurn?: () => Promise<void>;
+  /**
+   * Main-thread time one batch's peek and serialisation may take, in ms: above it the next
+   * batch holds proportionally fewer records, below half of it up to `limits.maxRecords` again,
+   * so a replay on a slow or busy machine never blocks the scan loop for long. Off when unset.
+   */
+  workBudgetMs?: number;
+  /** Reads the time that budget is measured in (performance.now by default). */
+  workClock?: () => number;
 }
+
+/** The fewest records an adaptive batch shrinks to. */
+const MIN_ADAPTIVE_RECORDS = 100;
 
 export interface UploaderStats {
   batches: number;
@@ -70,9 +82,28 @@ export class BatchUploader {
     consecutiveFailures: 0,
   };
 
+  private maxRecords: number;
+  private readonly workClock: () => number;
+
   constructor(private readonly o: UploaderOptions) {
     this.backoff = o.backoff ?? new Backoff();
     this.waiter = new Waiter(o.timers);
+    this.maxRecords = o.limits.maxRecords;
+    this.workClock = o.workClock ?? (() => performance.now());
+  }
+
+  /** The limits of the next batch (maxRecords adapted to the work budget). */
+  limits(): PeekLimits {
+    return { ...this.o.limits, maxRecords: this.maxRecords };
+  }
+
+  private spent(records: number, ms: number): void {
+    const budget = this.o.workBudgetMs;
+    if (budget === undefined || records < this.maxRecords / 2) return;
+    const cap = this.o.limits.maxRecords;
+    const floor = Math.min(cap, MIN_ADAPTIVE_RECORDS);
+    if (ms > budget) this.maxRecords = Math.max(floor, Math.floor((records * budget) / ms));
+    else if (ms < budget / 2) this.maxRecords = Math.min(cap, Math.ceil(this.maxRecords * 1.5));
   }
 
   start(): void {
@@ -98,10 +129,12 @@ export class BatchUploader {
 
   /** One batch: peek, send, confirm. Public for tests, which step without timers. */
   async step(): Promise<StepResult> {
-    const records = await this.o.outbox.peek(this.o.limits);
-    if (records.length === 0) return 'idle';
-    const batch = batchOf(this.o.site, records);
-    const body = await gzipAsync(Buffer.from(JSON.stringify(batch), 'utf8'));
+    const started = this.workClock();
+    const batch = await peekBatch(this.o.outbox, this.limits());
+    if (batch === undefined) return 'idle';
+    const json = Buffer.from(batchJsonOf(this.o.site, batch), 'utf8');
+    this.spent(batch.count, this.workClock() - started);
+    const body = await gzipAsync(json);
     let answer: CloudAnswer;
     try {
       answer = await this.o.client.exchange('POST', BATCHES_PATH, {
@@ -117,7 +150,7 @@ export class BatchUploader {
     if (answer.status === 200 && mark !== undefined) {
       await this.o.outbox.confirm(mark);
       this.stats.batches++;
-      this.stats.records += records.length;
+      this.stats.records += batch.count;
       return this.acknowledged(mark);
     }
     if (answer.status === 409 && mark !== undefined) {

@@ -11,9 +11,21 @@ export interface PeekLimits {
   maxBytes: number;
 }
 
+export interface PeekedBatch {
+  count: number;
+  fromSeq: number;
+  toSeq: number;
+  recordsJson: string;
+}
+
 export interface SyncOutbox {
   /** The oldest unconfirmed records, contiguous, in sequence order; empty when all is confirmed. */
   peek(limits: PeekLimits): Promise<readonly OutboxRecord[]> | readonly OutboxRecord[];
+  /**
+   * The same batch as `peek`, already as the JSON array of its records (undefined when none):
+   * an outbox that stores bodies as JSON splices them instead of parsing and stringifying them.
+   */
+  peekJson?(limits: PeekLimits): PeekedBatch | undefined;
   /** Everything up to and including `highWaterMark` is durable in the cloud and may be trimmed. */
   confirm(highWaterMark: number): Promise<void> | void;
 }
@@ -30,4 +42,29 @@ export function batchOf(site: string, records: readonly OutboxRecord[]): IngestB
     toSeq: lastSeqOf(records[records.length - 1]),
     records: [...records],
   };
+}
+
+/** The request body of a batch: an IngestBatch as JSON, its records spliced in as they are. */
+export function batchJsonOf(site: string, peeked: PeekedBatch): string {
+  return `{"site":${JSON.stringify(site)},"fromSeq":${peeked.fromSeq},"toSeq":${peeked.toSeq},"records":${peeked.recordsJson}}`;
+}
+
+/** The same body from parsed records (an outbox without peekJson, and the tests' fakes). */
+export function peekBatch(
+  outbox: SyncOutbox,
+  limits: PeekLimits,
+): Promise<PeekedBatch | undefined> | PeekedBatch | undefined {
+  if (outbox.peekJson) return outbox.peekJson(limits);
+  const toPeeked = (records: readonly OutboxRecord[]): PeekedBatch | undefined => {
+    if (records.length === 0) return undefined;
+    const batch = batchOf('', records);
+    return {
+      count: records.length,
+      fromSeq: batch.fromSeq,
+      toSeq: batch.toSeq,
+      recordsJson: JSON.stringify(batch.records),
+    };
+  };
+  const peeked = outbox.peek(limits);
+  return peeked instanceof Promise ? peeked.then(toPeeked) : toPeeked(peeked);
 }

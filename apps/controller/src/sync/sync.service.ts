@@ -119,6 +119,8 @@ export class SyncService implements OnApplicationBootstrap, OnModuleDestroy {
       limits: { maxRecords: this.cloud.batchMaxRecords, maxBytes: this.cloud.batchMaxBytes },
       timers,
       log,
+      // A replay must leave the scan loop its cadence (issue 5 item 5: jitter p99 < 100 ms).
+      workBudgetMs: 10,
     });
     const writable = [...pointRefs(site).values()]
       .filter((r) => r.point.access === 'write')
