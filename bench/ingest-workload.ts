@@ -6,6 +6,9 @@
  */
 import { gzipSync } from 'node:zlib';
 import type { IngestBatch, OutboxRecord } from '#libs/sync';
+import { sampleCopyText } from '../apps/cloud/src/ingest/sample-copy.js';
+
+type Sample = Extract<OutboxRecord, { kind: 'sample' }>;
 
 /** What a building controller polls: a few dozen devices of a few kinds, each with its points. */
 const DEVICE_KINDS: Record<string, string[]> = {
@@ -23,7 +26,7 @@ const DEVICE_KINDS: Record<string, string[]> = {
 };
 
 /** `points` point keys of one controller, `deviceId.pointId` as the controller names them. */
-export function pointCatalogue(controller: number, points: number): string[] {
+function pointCatalogue(controller: number, points: number): string[] {
   const keys: string[] = [];
   const kinds = Object.entries(DEVICE_KINDS);
   for (let device = 0; keys.length < points; device++) {
@@ -85,9 +88,9 @@ export function controllerLoad(
 }
 
 /**
- * The same rows as PostgreSQL COPY text for `samples (controller_id, seq,
- * site_id, point_id, at, value, quality)`, one buffer per batch; point ids
- * come from the cloud's catalogue, as the cloud's ingest resolves them.
+ * The same rows as the COPY text the cloud's ingest streams (its own
+ * formatter, sample-copy.ts), built per batch; point ids come from the cloud's
+ * catalogue, as the cloud's ingest resolves them.
  */
 export function copyText(
   load: ControllerLoad,
@@ -95,15 +98,12 @@ export function copyText(
   siteId: number,
   pointIds: Map<string, number>,
 ): Buffer[] {
-  return load.batches.map((batch) => {
-    let text = '';
-    for (const r of batch.records) {
-      if (r.kind !== 'sample') continue;
-      const id = pointIds.get(r.body.point);
-      if (id === undefined) throw new Error(`point ${r.body.point} is not in the cloud's catalogue`);
-      const value = r.body.value === null ? '\\N' : String(r.body.value);
-      text += `${controllerId}\t${r.seq}\t${siteId}\t${id}\t${r.at}\t${value}\t${r.body.quality}\n`;
-    }
-    return Buffer.from(text, 'utf8');
-  });
+  return load.batches.flatMap((batch) => [
+    ...sampleCopyText(
+      controllerId,
+      siteId,
+      batch.records.filter((r): r is Sample => r.kind === 'sample'),
+      pointIds,
+    ),
+  ]);
 }

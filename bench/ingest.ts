@@ -15,21 +15,21 @@
  *
  *   npm run bench:ingest -- [--samples N] [--batch N] [--controllers N] [--points N] [--rounds N]
  */
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { createServer } from 'node:net';
-import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { generateKeyPair, parsePrivateKey, RequestSigner, signingKeyFrom } from '#libs/sync';
+import { SAMPLE_COPY } from '../apps/cloud/src/ingest/sample-copy.js';
+import { createBenchDatabase, startCloud } from './cloud-child.js';
 import { controllerLoad, copyText } from './ingest-workload.js';
 import type { ControllerLoad } from './ingest-workload.js';
+import { freePort } from './outage-rig.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -48,58 +48,11 @@ const ROUNDS = Number(args.rounds);
 const TARGET = 0.5;
 const SITE = 'bench-site';
 const TOKEN = randomBytes(16).toString('hex');
-const PG_ROOT = process.env.BULWARK_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432';
-const CLOUD_MAIN = resolve(import.meta.dirname, '../apps/cloud/src/main.js');
 const BATCHES = '/api/v1/sync/batches';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => done(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-async function startCloud(databaseUrl: string, port: number): Promise<ChildProcess> {
-  // BULWARK_BENCH_CLOUD_NODE_ARGS: extra node flags for the cloud, e.g. `--cpu-prof --cpu-prof-dir=prof`.
-  const nodeArgs = (process.env.BULWARK_BENCH_CLOUD_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, CLOUD_MAIN], {
-    env: {
-      ...process.env,
-      BULWARK_CLOUD_DATABASE_URL: databaseUrl,
-      BULWARK_CLOUD_PORT: String(port),
-      BULWARK_CLOUD_ADMIN_TOKEN: TOKEN,
-      BULWARK_CLOUD_LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  await new Promise<void>((ready, fail) => {
-    const timer = setTimeout(
-      () => fail(new Error(`the cloud did not start within 30 s:\n${output}`)),
-      30_000,
-    );
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-      if (output.includes('cloud: listening on')) {
-        clearTimeout(timer);
-        ready();
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => fail(new Error(`the cloud exited with ${code}:\n${output}`)));
-  });
-  child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`cloud: ${chunk.toString('utf8')}`));
-  return child;
 }
 
 /** User + system CPU seconds of a process so far (Linux /proc; 0 elsewhere). */
@@ -177,17 +130,17 @@ async function sendAll(origin: string, sender: Sender, batches: number): Promise
 }
 
 async function main(): Promise<void> {
-  const dbName = `bulwark_bench_${randomBytes(4).toString('hex')}`;
-  const root = new pg.Client({ connectionString: `${PG_ROOT}/postgres` });
-  await root.connect();
-  await root.query(`CREATE DATABASE ${dbName}`);
-  const databaseUrl = `${PG_ROOT}/${dbName}`;
-  const port = await freePort();
+  const database = await createBenchDatabase('bulwark_bench');
+  const databaseUrl = database.url;
+  const port = await freePort('tcp');
   const origin = `http://127.0.0.1:${port}`;
   let cloud: ChildProcess | undefined;
   const db = new pg.Client({ connectionString: databaseUrl });
   try {
-    cloud = await startCloud(databaseUrl, port);
+    // BULWARK_BENCH_CLOUD_NODE_ARGS: extra node flags for the cloud, e.g. `--cpu-prof --cpu-prof-dir=prof`.
+    const nodeArgs = (process.env.BULWARK_BENCH_CLOUD_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    cloud = await startCloud(databaseUrl, port, TOKEN, nodeArgs);
+    cloud.stderr?.on('data', (chunk: Buffer) => process.stderr.write(`cloud: ${chunk.toString('utf8')}`));
     await db.connect();
     const admin = (path: string, body: unknown) =>
       post(
@@ -264,12 +217,7 @@ async function main(): Promise<void> {
       await reset();
       const pg0 = postgresCpuSeconds();
       const t0 = performance.now();
-      await pipeline(
-        Readable.from(copyChunks),
-        db.query(
-          copyFrom('COPY samples (controller_id, seq, site_id, point_id, at, value, quality) FROM STDIN'),
-        ),
-      );
+      await pipeline(Readable.from(copyChunks), db.query(copyFrom(SAMPLE_COPY)));
       const seconds = (performance.now() - t0) / 1000;
       const pgCpu = postgresCpuSeconds() - pg0;
       if ((await count()) !== SAMPLES)
@@ -325,8 +273,7 @@ async function main(): Promise<void> {
       await exited;
     }
     agent.destroy();
-    await root.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await root.end();
+    await database.drop();
   }
 }
 

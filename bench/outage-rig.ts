@@ -15,8 +15,8 @@ import { resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { findRepoRoot } from '#libs/profiles';
 
-export const REPO_ROOT = findRepoRoot();
-export const CONTROLLER_MAIN = resolve(REPO_ROOT, 'dist/apps/controller/src/main.js');
+const REPO_ROOT = findRepoRoot();
+const CONTROLLER_MAIN = resolve(REPO_ROOT, 'dist/apps/controller/src/main.js');
 
 export async function freePort(kind: 'tcp' | 'udp'): Promise<number> {
   if (kind === 'udp') {

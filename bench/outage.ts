@@ -37,17 +37,17 @@
  *
  *   npm run bench:outage -- [--minutes N] [--kills N]
  */
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { stringify } from 'yaml';
 import { ModbusTcpServer } from '#libs/modbus';
 import { loadOrCreateKeys } from '../apps/controller/src/sync/controller-keys.js';
+import { createBenchDatabase, startCloud } from './cloud-child.js';
 import {
   auditCloud,
   cloudHighWaterMark,
@@ -71,44 +71,11 @@ const POINTS_PER_DEVICE = 100;
 const POLL_MS = 1000;
 const SITE = 'bench-outage';
 const TOKEN = randomBytes(16).toString('hex');
-const PG_ROOT = process.env.BULWARK_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432';
-const CLOUD_MAIN = resolve(import.meta.dirname, '../apps/cloud/src/main.js');
 if (!(MINUTES > 0) || !Number.isInteger(KILLS) || KILLS < 0)
   throw new Error(`--minutes must be > 0 and --kills a whole number ≥ 0 (got ${MINUTES}, ${KILLS})`);
 
 const log = (msg: string): void => console.log(`[${new Date().toISOString().slice(11, 19)}] ${msg}`);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-async function startCloud(databaseUrl: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [CLOUD_MAIN], {
-    env: {
-      ...process.env,
-      BULWARK_CLOUD_DATABASE_URL: databaseUrl,
-      BULWARK_CLOUD_PORT: String(port),
-      BULWARK_CLOUD_ADMIN_TOKEN: TOKEN,
-      BULWARK_CLOUD_LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  await new Promise<void>((ready, fail) => {
-    const timer = setTimeout(
-      () => fail(new Error(`the cloud did not start within 30 s:\n${output}`)),
-      30_000,
-    );
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString('utf8');
-      if (output.includes('cloud: listening on')) {
-        clearTimeout(timer);
-        ready();
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => fail(new Error(`the cloud exited with ${code}:\n${output}`)));
-  });
-  return child;
-}
 
 async function killCloud(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
@@ -134,15 +101,15 @@ function percentile(sorted: number[], q: number): number | null {
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bulwark-bench-outage-'));
-  const dbName = `bulwark_outage_${randomBytes(5).toString('hex')}`;
-  const root = new pg.Client({ connectionString: `${PG_ROOT}/postgres` });
-  await root.connect();
-  await root.query(`CREATE DATABASE ${dbName}`);
-  const databaseUrl = `${PG_ROOT}/${dbName}`;
+  const database = await createBenchDatabase('bulwark_outage');
+  const databaseUrl = database.url;
   const servers: ModbusTcpServer[] = [];
   let cloud: ChildProcess | undefined;
   let controller: ControllerChild | undefined;
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 2 });
+  // An idle connection still closing when DROP DATABASE ... WITH (FORCE) runs is
+  // terminated by the server; that must not crash the bench after its RESULT line.
+  pool.on('error', () => undefined);
   const query: Query = async <T>(sql: string, params?: unknown[]) =>
     (await pool.query(sql, params)).rows as T[];
   try {
@@ -186,7 +153,7 @@ async function main(): Promise<void> {
     // The cloud, the site, the controller's key enrolled.
     const cloudPort = await freePort('tcp');
     const cloudUrl = `http://127.0.0.1:${cloudPort}`;
-    cloud = await startCloud(databaseUrl, cloudPort);
+    cloud = await startCloud(databaseUrl, cloudPort, TOKEN);
     await adminCall(cloudUrl, '/api/v1/sites', { slug: SITE });
     const keyDir = join(dir, 'keys');
     const keys = loadOrCreateKeys(keyDir, { comment: `bulwark-controller@${SITE}` });
@@ -254,7 +221,7 @@ async function main(): Promise<void> {
 
     // The cloud returns; the drain is timed to the controller's last seq at that moment.
     const target = (await status()).outbox.lastSeq;
-    cloud = await startCloud(databaseUrl, cloudPort);
+    cloud = await startCloud(databaseUrl, cloudPort, TOKEN);
     const back = Date.now();
     log(`cloud back after ${((back - outageStart) / 1000).toFixed(0)} s; draining to seq ${target}`);
     let drainSeconds: number | null = null;
@@ -352,8 +319,7 @@ outage ${MINUTES} min at ${DEVICES * POINTS_PER_DEVICE} points/s, ${ctl.kills - 
     if (cloud) await killCloud(cloud);
     for (const s of servers) await s.close().catch(() => undefined);
     await pool.end();
-    await root.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await root.end();
+    await database.drop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

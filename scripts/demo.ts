@@ -158,8 +158,8 @@ async function stopCloud(): Promise<void> {
   if (!child) return;
   expectedExits.add(child);
   const exited = new Promise((r) => child.once('exit', r));
-  // SIGKILL, as a crash or a cut line would: a SIGTERM'd cloud drains its open keep-alive
-  // connections first and, while a controller keeps them busy, never finishes going away.
+  // SIGKILL, as a crash or a cut line would: the demo shows an outage, not an orderly shutdown
+  // (a SIGTERM'd cloud now goes too, common/graceful-shutdown.ts, but answers work under way first).
   child.kill('SIGKILL');
   await exited;
 }

@@ -19,7 +19,7 @@ export function unsignedLength(n: number): number {
 }
 
 /** A tag's own octets for content of `length` octets (§20.2.1.3: lengths over 4 are extended). */
-export function tagLength(length: number, tagNumber = 0): number {
+function tagLength(length: number, tagNumber = 0): number {
   const numberOctets = tagNumber > 14 ? 1 : 0;
   if (length <= 4) return 1 + numberOctets;
   if (length <= 253) return 2 + numberOctets;

@@ -32,7 +32,7 @@ export function toLibObjectId(obj: AnyObjectRef): LibObjectId {
   return { type: objectTypeNumber(obj.type), instance: obj.instance };
 }
 
-export function fromLibObjectId(id: LibObjectId): AnyObjectRef {
+function fromLibObjectId(id: LibObjectId): AnyObjectRef {
   const name = objectTypeName(id.type);
   if (name === 'device') return { type: 'device', instance: id.instance };
   if (isPointObjectType(name)) return { type: name, instance: id.instance };

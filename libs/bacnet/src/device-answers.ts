@@ -17,11 +17,9 @@
  * no network-layer addresses) take part; anything else, and every answer made
  * while the table changed, goes the normal way.
  */
+import { SERVICE_READ_PROPERTY, SERVICE_READ_PROPERTY_MULTIPLE } from './raw-requests.js';
 import { BVLC, BVLC_TYPE_BIP, PDU_CONFIRMED_REQUEST, peekApdu } from './wire.js';
 
-/** Confirmed service choices (§21) whose answers depend only on the request and the object table. */
-const READ_PROPERTY = 12;
-const READ_PROPERTY_MULTIPLE = 14;
 /** Distinct requests remembered per device; beyond it the cache starts over. */
 const MAX_ENTRIES = 4096;
 /** Answers are Original-Unicast with a bare NPCI (§6.2.2): the APDU starts at octet 6, its invoke id at 7. */
@@ -101,5 +99,6 @@ function plainRequestApdu(buf: Buffer): number | undefined {
   // Confirmed request, not segmented (§20.1.2.1 SEG bit).
   if (first >> 4 !== PDU_CONFIRMED_REQUEST || (first & 0x08) !== 0) return undefined;
   const service = buf[apdu + 3];
-  return service === READ_PROPERTY || service === READ_PROPERTY_MULTIPLE ? apdu : undefined;
+  // Their answers depend only on the request and the object table.
+  return service === SERVICE_READ_PROPERTY || service === SERVICE_READ_PROPERTY_MULTIPLE ? apdu : undefined;
 }

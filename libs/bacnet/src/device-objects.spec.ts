@@ -187,7 +187,7 @@ describe('ObjectTable command prioritization (ASHRAE 135 §19.2)', () => {
     ).toThrow(/instance must be/);
   });
 
-  it('changes its version with every accepted write and value set, never with a refused write', () => {
+  it('changes its version with every accepted write and value set to another value, never with a refused write', () => {
     const t = table();
     const v0 = t.version;
     expect('errorClass' in t.write(AI, P.PRESENT_VALUE, ALL, [real(1)], 16)).toBe(true);
@@ -196,6 +196,13 @@ describe('ObjectTable command prioritization (ASHRAE 135 §19.2)', () => {
     const v1 = t.version;
     expect(v1).not.toBe(v0);
     t.setPresentValue({ type: 'analog-input', instance: 1 }, 4);
-    expect(t.version).not.toBe(v1);
+    const v2 = t.version;
+    expect(v2).not.toBe(v1);
+    t.setPresentValue({ type: 'analog-input', instance: 1 }, 4); // the same value: answers made before still hold
+    expect(t.version).toBe(v2);
+    t.setPresentValue({ type: 'analog-input', instance: 1 }, 0);
+    const v3 = t.version;
+    t.setPresentValue({ type: 'analog-input', instance: 1 }, -0); // equal, but its REAL is another octet string
+    expect(t.version).not.toBe(v3);
   });
 });

@@ -316,8 +316,10 @@ export class ObjectTable {
     if (!Number.isFinite(value))
       throw new RangeError(`${ref.type}:${ref.instance}: present value must be finite`);
     const changed = value !== o.presentValue;
+    // The sensors are set every tick, most to the value they had: only another value (-0 too: its REAL
+    // differs) makes answers made before stale, so an unchanged one keeps the answer cache.
+    if (!Object.is(value, o.presentValue)) this.revision++;
     o.presentValue = value;
-    this.revision++;
     return changed;
   }
 

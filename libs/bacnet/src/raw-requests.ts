@@ -24,10 +24,12 @@ import {
   peekApdu,
 } from './wire.js';
 
+/** Confirmed service choices (§21). */
 export const SERVICE_READ_PROPERTY = 12;
+export const SERVICE_READ_PROPERTY_MULTIPLE = 14;
 export const SERVICE_WRITE_PROPERTY = 15;
 /** Max-APDU-length-accepted code 5: 1476 octets (§20.1.2.5), the B/IP maximum. */
-const MAX_APDU_1476 = 0x05;
+export const MAX_APDU_1476 = 0x05;
 
 export interface PropertyRequest {
   objectType: number;

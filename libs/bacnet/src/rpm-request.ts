@@ -16,14 +16,12 @@
  * confirmed request with no segmented answer accepted and max-APDU 1476
  * (§20.1.2), invoke id, service 14.
  */
+import { MAX_APDU_1476, SERVICE_READ_PROPERTY_MULTIPLE } from './raw-requests.js';
 import type { UdpTransport } from './transport.js';
 import { BVLC, BVLC_TYPE_BIP, PDU_CONFIRMED_REQUEST } from './wire.js';
 import { ASN1_ARRAY_ALL, decodeRpmAck, requestTableOf } from './vendor.js';
 import type { LibAckData, LibClient, LibObjectId, LibPropertyRef, LibRpmResult } from './vendor.js';
 
-export const SERVICE_READ_PROPERTY_MULTIPLE = 14;
-/** Max-APDU-length-accepted code 5: 1476 octets (§20.1.2.5). */
-const MAX_APDU_1476 = 0x05;
 const HEADER = 4 + 2 + 4;
 
 export interface RpmSpec {

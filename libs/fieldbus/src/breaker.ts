@@ -38,7 +38,7 @@ export class BreakerConfigError extends Error {
   override readonly name = 'BreakerConfigError';
 }
 
-export function checkBreakerOptions(o: BreakerOptions): void {
+function checkBreakerOptions(o: BreakerOptions): void {
   if (!(Number.isFinite(o.baseMs) && o.baseMs > 0 && Number.isFinite(o.maxMs) && o.maxMs >= o.baseMs))
     throw new BreakerConfigError(`breaker needs 0 < baseMs <= maxMs, got ${o.baseMs} and ${o.maxMs}`);
   const j = o.jitter ?? 0.2;

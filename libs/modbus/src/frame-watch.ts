@@ -15,7 +15,7 @@
  */
 
 /** Unit id plus the largest PDU (MODBUS 1.1b3 §4.1). */
-export const MAX_MBAP_LENGTH = 254;
+const MAX_MBAP_LENGTH = 254;
 const HEADER = 6;
 
 export class MbapFrameWatch {

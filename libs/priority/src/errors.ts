@@ -24,6 +24,8 @@ export type RefusalCode =
 /** Base of every refused command, relinquish or renewal. */
 export abstract class CommandRefusedError extends Error {
   abstract readonly code: RefusalCode;
+  /** The concrete class's name (`LeaseRequiredError`, ...), set here once instead of in every subclass. */
+  override readonly name: string = this.constructor.name;
   constructor(
     readonly pointRef: string,
     message: string,
@@ -33,7 +35,6 @@ export abstract class CommandRefusedError extends Error {
 }
 
 export class InvalidPriorityError extends CommandRefusedError {
-  override readonly name = 'InvalidPriorityError';
   readonly code = 'invalid-priority';
   constructor(pointRef: string, priority: unknown) {
     super(pointRef, `point "${pointRef}": priority ${String(priority)} is not an integer 1..16`);
@@ -41,7 +42,6 @@ export class InvalidPriorityError extends CommandRefusedError {
 }
 
 export class SlotNotOwnedError extends CommandRefusedError {
-  override readonly name = 'SlotNotOwnedError';
   readonly code = 'slot-not-owned';
   constructor(
     pointRef: string,
@@ -57,12 +57,10 @@ export class SlotNotOwnedError extends CommandRefusedError {
 
 /** Malformed input: a non-finite value or time, an expiry not after now, a non-positive lease. */
 export class InvalidCommandError extends CommandRefusedError {
-  override readonly name = 'InvalidCommandError';
   readonly code = 'invalid-command';
 }
 
 export class LeaseRequiredError extends CommandRefusedError {
-  override readonly name = 'LeaseRequiredError';
   readonly code = 'lease-required';
   constructor(pointRef: string) {
     super(pointRef, `point "${pointRef}": a cloud command must carry a lease (leaseMs)`);
@@ -70,7 +68,6 @@ export class LeaseRequiredError extends CommandRefusedError {
 }
 
 export class LeaseNotAllowedError extends CommandRefusedError {
-  override readonly name = 'LeaseNotAllowedError';
   readonly code = 'lease-not-allowed';
   constructor(pointRef: string, source: CommandSource) {
     super(pointRef, `point "${pointRef}": only cloud commands carry leases, not ${source} (use expiresAt)`);
@@ -78,7 +75,6 @@ export class LeaseNotAllowedError extends CommandRefusedError {
 }
 
 export class LeaseTooLongError extends CommandRefusedError {
-  override readonly name = 'LeaseTooLongError';
   readonly code = 'lease-too-long';
   constructor(
     pointRef: string,
@@ -90,7 +86,6 @@ export class LeaseTooLongError extends CommandRefusedError {
 }
 
 export class LeaseNotFoundError extends CommandRefusedError {
-  override readonly name = 'LeaseNotFoundError';
   readonly code = 'lease-not-found';
   constructor(pointRef: string, priority: number, leaseId: string) {
     super(pointRef, `point "${pointRef}": no lease "${leaseId}" at priority ${priority}`);
@@ -99,7 +94,6 @@ export class LeaseNotFoundError extends CommandRefusedError {
 
 /** A lease whose time has come cannot be revived by a renewal: the cloud must command again. */
 export class LeaseExpiredError extends CommandRefusedError {
-  override readonly name = 'LeaseExpiredError';
   readonly code = 'lease-expired';
   constructor(pointRef: string, priority: number, leaseId: string, expiredAt: number) {
     super(
@@ -110,7 +104,6 @@ export class LeaseExpiredError extends CommandRefusedError {
 }
 
 export class NotWritableError extends CommandRefusedError {
-  override readonly name = 'NotWritableError';
   readonly code = 'not-writable';
   constructor(pointRef: string) {
     super(pointRef, `point "${pointRef}" is read-only and cannot be commanded`);
@@ -118,7 +111,6 @@ export class NotWritableError extends CommandRefusedError {
 }
 
 export class OutOfSafeRangeError extends CommandRefusedError {
-  override readonly name = 'OutOfSafeRangeError';
   readonly code = 'out-of-safe-range';
   constructor(
     pointRef: string,
@@ -136,7 +128,6 @@ export class OutOfSafeRangeError extends CommandRefusedError {
 
 /** A writable non-binary point without a safe range cannot be commanded safely (profiles require one). */
 export class NoSafeRangeError extends CommandRefusedError {
-  override readonly name = 'NoSafeRangeError';
   readonly code = 'no-safe-range';
   constructor(pointRef: string) {
     super(pointRef, `point "${pointRef}" declares no safe range: commands are refused`);
@@ -144,7 +135,6 @@ export class NoSafeRangeError extends CommandRefusedError {
 }
 
 export class NotBinaryValueError extends CommandRefusedError {
-  override readonly name = 'NotBinaryValueError';
   readonly code = 'not-binary';
   constructor(
     pointRef: string,
@@ -155,7 +145,6 @@ export class NotBinaryValueError extends CommandRefusedError {
 }
 
 export class UnknownStateError extends CommandRefusedError {
-  override readonly name = 'UnknownStateError';
   readonly code = 'unknown-state';
   constructor(
     pointRef: string,

@@ -64,6 +64,8 @@ const slotKey = (point: string, priority: number): string => `${point}\u0000${pr
 export class RuleEngine {
   private readonly rules: RuleRuntime[];
   private readonly slotDefs: SlotDef[] = [];
+  /** Keys of slotDefs; fixed at construction, so evaluate() need not rebuild it every scan. */
+  private readonly slotKeys = new Set<string>();
   /** Who holds each slot now, as last emitted. Slots of rules no longer in the set may linger until the next scan. */
   private readonly held = new Map<string, Holder & { point: string; priority: InterlockPriority }>();
 
@@ -87,6 +89,7 @@ export class RuleEngine {
           def = { key, point: action.point, priority: action.priority, holders: [] };
           byKey.set(key, def);
           this.slotDefs.push(def);
+          this.slotKeys.add(key);
         }
         def.holders.push({ rule: runtime, value: 'failSafe' in action ? 'fail-safe' : action.value });
       }
@@ -173,8 +176,7 @@ export class RuleEngine {
 
   /** Held slots that no rule acts on any more (restored from an older rule set), in a stable order. */
   private staleKeys(): string[] {
-    const known = new Set(this.slotDefs.map((def) => def.key));
-    return [...this.held.keys()].filter((key) => !known.has(key)).sort();
+    return [...this.held.keys()].filter((key) => !this.slotKeys.has(key)).sort();
   }
 
   private owner(def: SlotDef, previous: Holder | undefined): Holder | undefined {

@@ -13,24 +13,17 @@ export function formatScheduleIssue(issue: ScheduleIssue): string {
   return issue.path === '' ? issue.message : `${issue.path}: ${issue.message}`;
 }
 
-/** A schedule or calendar that must not be applied; `issues` holds every problem found, not just the first. */
-export class ScheduleValidationError extends Error {
-  override readonly name = 'ScheduleValidationError';
-  readonly issues: ScheduleIssue[];
+/** Every problem found, not just the first; the message lists them one a line. */
+abstract class ScheduleIssuesError extends Error {
+  override readonly name: string = this.constructor.name;
 
-  constructor(issues: ScheduleIssue[]) {
+  constructor(readonly issues: ScheduleIssue[]) {
     super(issues.map(formatScheduleIssue).join('\n'));
-    this.issues = issues;
   }
 }
+
+/** A schedule or calendar that must not be applied. */
+export class ScheduleValidationError extends ScheduleIssuesError {}
 
 /** A BACnet Schedule or Calendar value that the plain types cannot hold (or the reverse). */
-export class BacnetConversionError extends Error {
-  override readonly name = 'BacnetConversionError';
-  readonly issues: ScheduleIssue[];
-
-  constructor(issues: ScheduleIssue[]) {
-    super(issues.map(formatScheduleIssue).join('\n'));
-    this.issues = issues;
-  }
-}
+export class BacnetConversionError extends ScheduleIssuesError {}

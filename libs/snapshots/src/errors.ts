@@ -23,6 +23,8 @@ export type SnapshotErrorCode =
 
 export abstract class SnapshotError extends Error {
   abstract readonly code: SnapshotErrorCode;
+  /** The concrete class's name (`HeadMovedError`, ...), set here once instead of in every subclass. */
+  override readonly name: string = this.constructor.name;
 }
 
 /** Renders a path such as ['schedules', 'lobby', 'weekly', 'monday', 0] as `schedules.lobby.weekly.monday[0]`. */
@@ -37,7 +39,6 @@ export function formatPath(path: readonly (string | number)[]): string {
 
 /** A value that has no canonical JSON form: undefined, NaN, ±Infinity, a function, a class instance, a cycle. */
 export class CanonicalJsonError extends SnapshotError {
-  override readonly name = 'CanonicalJsonError';
   readonly code = 'canonical-json';
   constructor(
     readonly path: readonly (string | number)[],
@@ -49,7 +50,6 @@ export class CanonicalJsonError extends SnapshotError {
 
 /** The configuration does not have the shape the tree layout needs (see tree.ts). */
 export class InvalidConfigurationError extends SnapshotError {
-  override readonly name = 'InvalidConfigurationError';
   readonly code = 'invalid-configuration';
   constructor(
     readonly path: readonly (string | number)[],
@@ -61,7 +61,6 @@ export class InvalidConfigurationError extends SnapshotError {
 
 /** A version id or blob hash that is not 64 lowercase hex digits. */
 export class InvalidIdError extends SnapshotError {
-  override readonly name = 'InvalidIdError';
   readonly code = 'invalid-id';
   constructor(
     readonly what: string,
@@ -75,7 +74,6 @@ export class InvalidIdError extends SnapshotError {
 
 /** Commit or rollback metadata (author, message, time, kind, expectedHead) or an option that is malformed. */
 export class InvalidMetaError extends SnapshotError {
-  override readonly name = 'InvalidMetaError';
   readonly code = 'invalid-meta';
   constructor(
     readonly field: string,
@@ -86,7 +84,6 @@ export class InvalidMetaError extends SnapshotError {
 }
 
 export class UnknownVersionError extends SnapshotError {
-  override readonly name = 'UnknownVersionError';
   readonly code = 'unknown-version';
   constructor(readonly id: string) {
     super(`unknown version ${id}`);
@@ -95,7 +92,6 @@ export class UnknownVersionError extends SnapshotError {
 
 /** Optimistic concurrency: the edit was made from `expected`, but head is now `actual`. */
 export class HeadMovedError extends SnapshotError {
-  override readonly name = 'HeadMovedError';
   readonly code = 'head-moved';
   constructor(
     readonly expected: string | null,
@@ -109,7 +105,6 @@ export class HeadMovedError extends SnapshotError {
 
 /** A tree names a blob the store does not hold. */
 export class MissingBlobError extends SnapshotError {
-  override readonly name = 'MissingBlobError';
   readonly code = 'missing-blob';
   constructor(readonly hash: string) {
     super(`blob ${hash} is missing from the store`);
@@ -118,7 +113,6 @@ export class MissingBlobError extends SnapshotError {
 
 /** A blob whose content does not hash to its name, or a tree blob of the wrong shape. */
 export class CorruptBlobError extends SnapshotError {
-  override readonly name = 'CorruptBlobError';
   readonly code = 'corrupt-blob';
   constructor(
     readonly hash: string,
@@ -130,7 +124,6 @@ export class CorruptBlobError extends SnapshotError {
 
 /** A stored version record whose content does not hash to its id, or of the wrong shape. */
 export class CorruptVersionError extends SnapshotError {
-  override readonly name = 'CorruptVersionError';
   readonly code = 'corrupt-version';
   constructor(
     readonly id: string,
@@ -142,7 +135,6 @@ export class CorruptVersionError extends SnapshotError {
 
 /** applyChanges found a value other than the change's `before` at its path. */
 export class PatchConflictError extends SnapshotError {
-  override readonly name = 'PatchConflictError';
   readonly code = 'patch-conflict';
   constructor(
     readonly path: readonly (string | number)[],
@@ -154,7 +146,6 @@ export class PatchConflictError extends SnapshotError {
 
 /** A transaction handle used after its transaction ended (a leaked `tx`). */
 export class TransactionClosedError extends SnapshotError {
-  override readonly name = 'TransactionClosedError';
   readonly code = 'transaction-closed';
   constructor() {
     super('transaction handle used after its transaction ended');

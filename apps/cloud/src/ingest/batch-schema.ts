@@ -114,7 +114,7 @@ export function lastSeqOf(record: OutboxRecord): number {
  * A record at or below its predecessor is a reversal; a hole is a gap inside
  * the batch. Both are the sender's bug: 400, nothing written.
  */
-export function checkContiguous(batch: IngestBatch): void {
+function checkContiguous(batch: IngestBatch): void {
   if (batch.toSeq < batch.fromSeq) {
     throw new Problem(400, 'sequence-reversal', `toSeq ${batch.toSeq} is below fromSeq ${batch.fromSeq}`);
   }

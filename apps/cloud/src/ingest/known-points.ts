@@ -9,7 +9,7 @@
  * Only ids from a committed transaction may be remembered: a rolled-back
  * batch may have inserted points that do not exist.
  */
-export const KNOWN_POINTS_MAX = 200_000;
+const KNOWN_POINTS_MAX = 200_000;
 
 export class KnownPoints {
   private readonly sites = new Map<number, Map<string, number>>();

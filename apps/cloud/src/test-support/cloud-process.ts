@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 
-export const REPO = resolve(import.meta.dirname, '../../../..');
+const REPO = resolve(import.meta.dirname, '../../../..');
 export const CLOUD_MAIN = resolve(REPO, 'dist/apps/cloud/src/main.js');
 export const CLOUD_CLI = resolve(REPO, 'dist/apps/cloud/src/cli.js');
 

@@ -15,6 +15,7 @@
 import type { AlarmDto, AlarmKind, AlarmSeverity } from '#libs/contracts';
 import { appendEvent } from '../events/event-store.js';
 import { appendRecord } from '../outbox/outbox-append.js';
+import { addFilters, prepared } from '../events/sqlite-journal.js';
 import type { SqliteConnection, SqliteJournal } from '../events/sqlite-journal.js';
 import { AlarmAlreadyAcknowledgedError, UnknownAlarmError } from './alarm-errors.js';
 import {
@@ -62,11 +63,10 @@ export class AlarmStore {
     return this.journal.write((conn) => {
       if (uncleared(conn, c.kind, c.subject)) return null;
       const data = c.data === undefined ? null : JSON.stringify(c.data);
-      const r = conn
-        .prepare(
-          `INSERT INTO "alarm" ("kind", "subject", "severity", "message", "data_json", "raised_at") VALUES (?, ?, ?, ?, ?, ?)`,
-        )
-        .run(c.kind, c.subject, c.severity, c.message, data, now);
+      const r = prepared(
+        conn,
+        `INSERT INTO "alarm" ("kind", "subject", "severity", "message", "data_json", "raised_at") VALUES (?, ?, ?, ?, ?, ?)`,
+      ).run(c.kind, c.subject, c.severity, c.message, data, now);
       const alarm = toDto(byId(conn, Number(r.lastInsertRowid))!);
       appendRecord(conn, { kind: 'alarm', at: now, body: { ...alarm } });
       appendEvent(conn, alarmEvent(alarm, 'raised', source, `alarm raised: ${c.message}`), now);
@@ -85,7 +85,7 @@ export class AlarmStore {
     return this.journal.write((conn) => {
       const row = uncleared(conn, kind, subject);
       if (!row || !clearTransition(instants(row)).ok) return null;
-      conn.prepare(`UPDATE "alarm" SET "cleared_at" = ? WHERE "id" = ?`).run(now, row.id);
+      prepared(conn, `UPDATE "alarm" SET "cleared_at" = ? WHERE "id" = ?`).run(now, row.id);
       const alarm = toDto(byId(conn, row.id)!);
       appendRecord(conn, { kind: 'alarm', at: now, body: { ...alarm } });
       const message = `alarm cleared: ${kind} ${subject}${why ? `: ${why}` : ''}`;
@@ -100,11 +100,10 @@ export class AlarmStore {
       if (!row) throw new UnknownAlarmError(String(id));
       const t = ackTransition(instants(row));
       if (!t.ok) throw new AlarmAlreadyAcknowledgedError(id, row.acknowledged_by!, row.acknowledged_at!);
-      conn
-        .prepare(
-          `UPDATE "alarm" SET "acknowledged_at" = ?, "acknowledged_by" = ?, "acknowledgement_comment" = ? WHERE "id" = ?`,
-        )
-        .run(now, by, comment, id);
+      prepared(
+        conn,
+        `UPDATE "alarm" SET "acknowledged_at" = ?, "acknowledged_by" = ?, "acknowledgement_comment" = ? WHERE "id" = ?`,
+      ).run(now, by, comment, id);
       const alarm = toDto(byId(conn, id)!);
       appendRecord(conn, { kind: 'alarm', at: now, body: { ...alarm } });
       const message = `alarm ${id} (${alarm.kind} ${alarm.subject}) acknowledged by ${by}: ${comment}`;
@@ -129,14 +128,10 @@ export class AlarmStore {
   list(q: AlarmListQuery): AlarmDto[] {
     const where = [stateCondition(q.state)];
     const params: unknown[] = [];
-    if (q.kind !== undefined) {
-      where.push(`"kind" = ?`);
-      params.push(q.kind);
-    }
-    if (q.subject !== undefined) {
-      where.push(`"subject" = ?`);
-      params.push(q.subject);
-    }
+    addFilters(where, params, [
+      ['kind', '=', q.kind],
+      ['subject', '=', q.subject],
+    ]);
     const sql = `SELECT * FROM "alarm" WHERE ${where.join(' AND ')} ORDER BY "id" DESC LIMIT ?`;
     return (this.journal.read((conn) => conn.prepare(sql).all(...params, q.limit)) as Row[]).map(toDto);
   }
@@ -149,13 +144,14 @@ export class AlarmStore {
 }
 
 function uncleared(conn: SqliteConnection, kind: string, subject: string): Row | undefined {
-  return conn
-    .prepare(`SELECT * FROM "alarm" WHERE "kind" = ? AND "subject" = ? AND "cleared_at" IS NULL`)
-    .get(kind, subject) as Row | undefined;
+  return prepared(
+    conn,
+    `SELECT * FROM "alarm" WHERE "kind" = ? AND "subject" = ? AND "cleared_at" IS NULL`,
+  ).get(kind, subject) as Row | undefined;
 }
 
 function byId(conn: SqliteConnection, id: number): Row | undefined {
-  return conn.prepare(`SELECT * FROM "alarm" WHERE "id" = ?`).get(id) as Row | undefined;
+  return prepared(conn, `SELECT * FROM "alarm" WHERE "id" = ?`).get(id) as Row | undefined;
 }
 
 const instants = (r: Row) => ({ clearedAt: r.cleared_at, acknowledgedAt: r.acknowledged_at });

@@ -6,52 +6,42 @@
  * uncleared alarm of a device that answers is cleared at its first scan.
  */
 import { Inject, Injectable } from '@nestjs/common';
-import type { OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import type { OnApplicationBootstrap } from '@nestjs/common';
 import type { Logger } from 'pino';
-import type { Observable, Subscription } from 'rxjs';
+import type { Observable } from 'rxjs';
 import type { DeviceHealthDto } from '#libs/contracts';
 import { LOGGER } from '../common/tokens.js';
 import { ScannerService } from '../fieldbus/scanner.service.js';
 import { AlarmService } from './alarm.service.js';
 import type { AlarmPort } from './alarm.service.js';
-import { DetectorQueue } from './detector-support.js';
+import { Detector } from './detector-support.js';
 
 export const COMM_FAIL_SOURCE = 'scanner';
 
 /** What the detector reads of the scanner. */
 export interface DeviceStates {
   readonly scans$: Observable<{ deviceId: string }>;
-  health(): DeviceHealthDto[];
+  deviceHealth(deviceId: string): DeviceHealthDto | undefined;
 }
 
 @Injectable()
-export class CommFailAlarms implements OnApplicationBootstrap, OnModuleDestroy {
+export class CommFailAlarms extends Detector implements OnApplicationBootstrap {
   private readonly last = new Map<string, DeviceHealthDto['state']>();
-  private readonly queue: DetectorQueue;
-  private sub?: Subscription;
 
   constructor(
     @Inject(ScannerService) private readonly scanner: DeviceStates,
     @Inject(AlarmService) private readonly alarms: AlarmPort,
     @Inject(LOGGER) log: Logger,
   ) {
-    this.queue = new DetectorQueue(log, 'comm-fail alarms');
+    super(log, 'comm-fail alarms');
   }
 
   onApplicationBootstrap(): void {
     this.sub = this.scanner.scans$.subscribe(({ deviceId }) => this.check(deviceId));
   }
 
-  onModuleDestroy(): void {
-    this.sub?.unsubscribe();
-  }
-
-  idle(): Promise<void> {
-    return this.queue.idle();
-  }
-
   private check(deviceId: string): void {
-    const device = this.scanner.health().find((d) => d.id === deviceId);
+    const device = this.scanner.deviceHealth(deviceId);
     if (!device || device.state === 'starting' || device.state === this.last.get(deviceId)) return;
     this.last.set(deviceId, device.state);
     if (device.state === 'comm-fail') {

@@ -4,7 +4,9 @@
  * and timers are injected like the clock, so the daily checks are tested
  * without waiting.
  */
+import type { OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
+import type { Subscription } from 'rxjs';
 import { systemTimers } from '../commands/timers.js';
 import type { Timers } from '../commands/timers.js';
 
@@ -36,5 +38,24 @@ export class DetectorQueue {
   /** Settles when every queued job has; for tests and shutdown. */
   idle(): Promise<void> {
     return this.chain;
+  }
+}
+
+/** What every detector shares: its queue of alarm work, and the subscription that feeds it, ended at shutdown. */
+export abstract class Detector implements OnModuleDestroy {
+  protected readonly queue: DetectorQueue;
+  protected sub?: Subscription;
+
+  protected constructor(log: Pick<Logger, 'error'>, what: string) {
+    this.queue = new DetectorQueue(log, what);
+  }
+
+  onModuleDestroy(): void {
+    this.sub?.unsubscribe();
+  }
+
+  /** Settles when every queued job has; for tests and shutdown. */
+  idle(): Promise<void> {
+    return this.queue.idle();
   }
 }

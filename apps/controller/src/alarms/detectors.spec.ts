@@ -71,9 +71,10 @@ describe('CommFailAlarms', () => {
     let state: DeviceHealthDto['state'] = 'starting';
     const scanner = {
       scans$,
-      health: (): DeviceHealthDto[] => [
-        { id: 'vav-1', protocol: 'bacnet', state, lastError: 'timeout: no answer', lastScanAt: null },
-      ],
+      deviceHealth: (id: string): DeviceHealthDto | undefined =>
+        id === 'vav-1'
+          ? { id: 'vav-1', protocol: 'bacnet', state, lastError: 'timeout: no answer', lastScanAt: null }
+          : undefined,
     };
     const alarms = new FakeAlarms();
     const d = new CommFailAlarms(scanner, alarms, silent);
@@ -100,9 +101,10 @@ describe('CommFailAlarms', () => {
     await alarms.raise({ kind: 'comm-fail', subject: 'm', severity: 'major', message: 'x' }, 'scanner');
     const scanner = {
       scans$,
-      health: (): DeviceHealthDto[] => [
-        { id: 'm', protocol: 'modbus', state: 'ok', lastError: null, lastScanAt: null },
-      ],
+      deviceHealth: (id: string): DeviceHealthDto | undefined =>
+        id === 'm'
+          ? { id: 'm', protocol: 'modbus', state: 'ok', lastError: null, lastScanAt: null }
+          : undefined,
     };
     const d = new CommFailAlarms(scanner, alarms, silent);
     d.onApplicationBootstrap();

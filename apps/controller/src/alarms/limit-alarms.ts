@@ -8,9 +8,9 @@
  * and an uncleared limit alarm whose limit is no longer configured is cleared.
  */
 import { Inject, Injectable } from '@nestjs/common';
-import type { OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import type { OnApplicationBootstrap } from '@nestjs/common';
 import type { Logger } from 'pino';
-import type { Observable, Subscription } from 'rxjs';
+import type { Observable } from 'rxjs';
 import type { PointDto } from '#libs/contracts';
 import type { LoadedSite } from '#libs/profiles';
 import { CLOCK } from '../common/clock.js';
@@ -20,18 +20,16 @@ import { ScannerService } from '../fieldbus/scanner.service.js';
 import { LiveValues } from '../points/live-values.js';
 import { AlarmService } from './alarm.service.js';
 import type { AlarmPort } from './alarm.service.js';
-import { DetectorQueue } from './detector-support.js';
+import { Detector } from './detector-support.js';
 import { LimitMonitor } from './limit-monitor.js';
 import type { LimitTransition } from './limit-monitor.js';
 
 export const LIMIT_SOURCE = 'limits';
 
 @Injectable()
-export class LimitAlarms implements OnApplicationBootstrap, OnModuleDestroy {
+export class LimitAlarms extends Detector implements OnApplicationBootstrap {
   /** Device id -> the monitors of its points. */
   private readonly monitors = new Map<string, LimitMonitor[]>();
-  private readonly queue: DetectorQueue;
-  private sub?: Subscription;
 
   constructor(
     @Inject(SITE) private readonly site: LoadedSite,
@@ -41,7 +39,7 @@ export class LimitAlarms implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(AlarmService) private readonly alarms: AlarmPort,
     @Inject(LOGGER) log: Logger,
   ) {
-    this.queue = new DetectorQueue(log, 'limit alarms');
+    super(log, 'limit alarms');
   }
 
   onApplicationBootstrap(): void {
@@ -65,14 +63,6 @@ export class LimitAlarms implements OnApplicationBootstrap, OnModuleDestroy {
         void this.queue.push(() => this.alarms.clear('limit-low', point, LIMIT_SOURCE, 'limit removed'));
     if (this.monitors.size > 0)
       this.sub = this.scanner.scans$.subscribe(({ deviceId }) => this.evaluate(deviceId));
-  }
-
-  onModuleDestroy(): void {
-    this.sub?.unsubscribe();
-  }
-
-  idle(): Promise<void> {
-    return this.queue.idle();
   }
 
   private evaluate(deviceId: string): void {

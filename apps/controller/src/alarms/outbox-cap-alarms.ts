@@ -7,14 +7,14 @@
  * if the outbox has drained meanwhile.
  */
 import { Inject, Injectable } from '@nestjs/common';
-import type { OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import type { OnApplicationBootstrap } from '@nestjs/common';
 import type { Logger } from 'pino';
-import type { Observable, Subscription } from 'rxjs';
+import type { Observable } from 'rxjs';
 import { LOGGER } from '../common/tokens.js';
 import { OutboxService } from '../outbox/outbox.service.js';
 import { AlarmService } from './alarm.service.js';
 import type { AlarmPort } from './alarm.service.js';
-import { DetectorQueue } from './detector-support.js';
+import { Detector } from './detector-support.js';
 
 export const OUTBOX_ALARM_SOURCE = 'outbox';
 export const OUTBOX_ALARM_SUBJECT = 'outbox';
@@ -27,28 +27,17 @@ export interface OutboxLevel {
 }
 
 @Injectable()
-export class OutboxCapAlarms implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly queue: DetectorQueue;
-  private sub?: Subscription;
-
+export class OutboxCapAlarms extends Detector implements OnApplicationBootstrap {
   constructor(
     @Inject(OutboxService) private readonly outbox: OutboxLevel,
     @Inject(AlarmService) private readonly alarms: AlarmPort,
     @Inject(LOGGER) log: Logger,
   ) {
-    this.queue = new DetectorQueue(log, 'outbox cap alarm');
+    super(log, 'outbox cap alarm');
   }
 
   onApplicationBootstrap(): void {
     this.sub = this.outbox.nearCap$.subscribe((near) => this.apply(near));
-  }
-
-  onModuleDestroy(): void {
-    this.sub?.unsubscribe();
-  }
-
-  idle(): Promise<void> {
-    return this.queue.idle();
   }
 
   private apply(near: boolean): void {

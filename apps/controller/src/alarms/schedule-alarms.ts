@@ -10,9 +10,8 @@
  * has no live schedules to check, and this detector stays idle.
  */
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import type { OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import type { OnApplicationBootstrap } from '@nestjs/common';
 import type { Logger } from 'pino';
-import type { Subscription } from 'rxjs';
 import type { AlarmKind } from '#libs/contracts';
 import { scheduleAlarms } from '#libs/schedules';
 import type { Calendar, ScheduleAlarm } from '#libs/schedules';
@@ -28,7 +27,7 @@ import type {
 import { AlarmService } from './alarm.service.js';
 import type { AlarmPort } from './alarm.service.js';
 import type { AlarmCondition } from './alarm-store.js';
-import { ALARM_TIMERS, DetectorQueue } from './detector-support.js';
+import { ALARM_TIMERS, Detector } from './detector-support.js';
 import type { Timers } from './detector-support.js';
 
 export const SCHEDULE_SOURCE = 'schedules';
@@ -40,9 +39,7 @@ const KINDS: Record<ScheduleAlarm['kind'], AlarmKind> = {
 };
 
 @Injectable()
-export class ScheduleAlarms implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly queue: DetectorQueue;
-  private sub?: Subscription;
+export class ScheduleAlarms extends Detector implements OnApplicationBootstrap {
   private timer?: unknown;
   private closed = false;
 
@@ -53,7 +50,7 @@ export class ScheduleAlarms implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(LOGGER) private readonly log: Logger,
     @Optional() @Inject(CONFIGURATION) private readonly configuration?: ConfigurationPort,
   ) {
-    this.queue = new DetectorQueue(log, 'schedule alarms');
+    super(log, 'schedule alarms');
   }
 
   onApplicationBootstrap(): void {
@@ -63,14 +60,10 @@ export class ScheduleAlarms implements OnApplicationBootstrap, OnModuleDestroy {
     this.armDaily();
   }
 
-  onModuleDestroy(): void {
+  override onModuleDestroy(): void {
     this.closed = true;
-    this.sub?.unsubscribe();
+    super.onModuleDestroy();
     if (this.timer !== undefined) this.timers.clear(this.timer);
-  }
-
-  idle(): Promise<void> {
-    return this.queue.idle();
   }
 
   private armDaily(): void {

@@ -6,44 +6,34 @@
  * caller's errors, not the device's, and raise nothing.
  */
 import { Inject, Injectable } from '@nestjs/common';
-import type { OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import type { OnApplicationBootstrap } from '@nestjs/common';
 import type { Logger } from 'pino';
-import type { Observable, Subscription } from 'rxjs';
+import type { Observable } from 'rxjs';
 import { LOGGER } from '../common/tokens.js';
 import { WriteService } from '../writes/write.service.js';
 import type { WriteResult } from '../writes/write.service.js';
 import { AlarmService } from './alarm.service.js';
 import type { AlarmPort } from './alarm.service.js';
-import { DetectorQueue } from './detector-support.js';
+import { Detector } from './detector-support.js';
 
 export const WRITE_SOURCE = 'writes';
 
 @Injectable()
-export class WriteFailureAlarms implements OnApplicationBootstrap, OnModuleDestroy {
+export class WriteFailureAlarms extends Detector implements OnApplicationBootstrap {
   /** Points with an uncleared write-failed alarm: only those need a clear on success. */
   private readonly failing = new Set<string>();
-  private readonly queue: DetectorQueue;
-  private sub?: Subscription;
 
   constructor(
     @Inject(WriteService) private readonly writes: { readonly results$: Observable<WriteResult> },
     @Inject(AlarmService) private readonly alarms: AlarmPort,
     @Inject(LOGGER) log: Logger,
   ) {
-    this.queue = new DetectorQueue(log, 'write alarms');
+    super(log, 'write alarms');
   }
 
   onApplicationBootstrap(): void {
     for (const a of this.alarms.uncleared('write-failed')) this.failing.add(a.subject);
     this.sub = this.writes.results$.subscribe((r) => this.onResult(r));
-  }
-
-  onModuleDestroy(): void {
-    this.sub?.unsubscribe();
-  }
-
-  idle(): Promise<void> {
-    return this.queue.idle();
   }
 
   private onResult(r: WriteResult): void {

@@ -11,6 +11,7 @@
  */
 import type { AuditBody } from '#libs/sync';
 import { appendRecord } from '../outbox/outbox-append.js';
+import { addFilters, prepared } from '../events/sqlite-journal.js';
 import type { SqliteConnection, SqliteJournal } from '../events/sqlite-journal.js';
 
 export const MAX_AUDIT_PER_PAGE = 1000;
@@ -36,16 +37,12 @@ export interface NewAuditEntry {
   after?: unknown;
 }
 
-export interface AuditEntryDto {
+/** The columns stored as they came; `at`, `detail`, `before` and `after` change form on the way. */
+type AuditColumns = Omit<NewAuditEntry, 'at' | 'detail' | 'before' | 'after'>;
+
+export interface AuditEntryDto extends AuditColumns {
   id: number;
   at: string;
-  actor: string;
-  method: string;
-  route: string;
-  path: string;
-  target: string;
-  status: number;
-  title: string;
   detail: string | null;
   before: unknown;
   after: unknown;
@@ -63,16 +60,9 @@ export interface AuditQuery {
   limit: number;
 }
 
-interface Row {
+interface Row extends AuditColumns {
   id: number;
   at: number;
-  actor: string;
-  method: string;
-  route: string;
-  path: string;
-  target: string;
-  status: number;
-  title: string;
   detail: string | null;
   before_json: string | null;
   after_json: string | null;
@@ -96,24 +86,23 @@ export function auditBody(e: NewAuditEntry): AuditBody {
 /** Appends one entry inside the caller's transaction, with its outbox record; returns its id. */
 export function appendAudit(conn: SqliteConnection, e: NewAuditEntry): number {
   const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
-  const r = conn
-    .prepare(
-      `INSERT INTO "audit" ("at", "actor", "method", "route", "path", "target", "status", "title", "detail", "before_json", "after_json")
+  const r = prepared(
+    conn,
+    `INSERT INTO "audit" ("at", "actor", "method", "route", "path", "target", "status", "title", "detail", "before_json", "after_json")
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    )
-    .run(
-      e.at,
-      e.actor,
-      e.method,
-      e.route,
-      e.path,
-      e.target,
-      e.status,
-      e.title,
-      e.detail ?? null,
-      json(e.before),
-      json(e.after),
-    );
+  ).run(
+    e.at,
+    e.actor,
+    e.method,
+    e.route,
+    e.path,
+    e.target,
+    e.status,
+    e.title,
+    e.detail ?? null,
+    json(e.before),
+    json(e.after),
+  );
   appendRecord(conn, { kind: 'audit', at: e.at, body: auditBody(e) });
   return Number(r.lastInsertRowid);
 }
@@ -129,18 +118,13 @@ export class AuditStore {
   list(q: AuditQuery): AuditEntryDto[] {
     const where: string[] = [];
     const params: unknown[] = [];
-    const filters: Array<[string, string, unknown]> = [
+    addFilters(where, params, [
       ['actor', '=', q.actor],
       ['target', '=', q.target],
       ['at', '>=', q.since],
       ['at', '<', q.until],
       ['id', '>', q.after],
-    ];
-    for (const [column, op, value] of filters)
-      if (value !== undefined) {
-        where.push(`"${column}" ${op} ?`);
-        params.push(value);
-      }
+    ]);
     const order = q.after !== undefined ? 'ASC' : 'DESC';
     const sql = `SELECT * FROM "audit"${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY "id" ${order} LIMIT ?`;
     const rows = this.journal.read((conn) => conn.prepare(sql).all(...params, q.limit)) as Row[];

@@ -62,6 +62,8 @@ import type { LinkStateSource } from '../link/link-state.port.js';
 import { WriteService } from '../writes/write.service.js';
 import { Arbiter } from './arbiter.js';
 import { ShuttingDownError, UnknownPointError } from './command-errors.js';
+import { commandEvent, expiryEvent, relinquishEvent } from './command-events.js';
+import type { CommandOptions } from './command-events.js';
 import { COMMAND_STORE } from './command-store.js';
 import type { CommandStore } from './command-store.js';
 import { FallbackSync } from './fallback.js';
@@ -74,20 +76,10 @@ import { TIMERS } from './timers.js';
 import type { Timers } from './timers.js';
 
 export { RAMP_STEP_MS, RETRY_MS } from './arbiter.js';
+export type { CommandOptions } from './command-events.js';
 
 /** How long a shutdown waits for the writes under way. */
 export const SHUTDOWN_WAIT_MS = 2000;
-
-export interface CommandOptions {
-  value: number;
-  priority: number;
-  source: CommandSource;
-  /** Epoch ms; non-cloud sources only. */
-  expiresAt?: number;
-  /** Cloud only (required there): lease length in ms. */
-  leaseMs?: number;
-  leaseId?: string;
-}
 
 @Injectable()
 export class CommandService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -197,23 +189,12 @@ export class CommandService implements OnApplicationBootstrap, OnModuleDestroy {
       } else {
         await this.arbiter.arbitrate(st, next, now, { force: false, background: false });
       }
-      const message = `command ${pointId} = ${opts.value} at priority ${opts.priority} by ${opts.source}`;
+      const event = commandEvent(pointId, opts);
       this.log.info(
         { point: pointId, priority: opts.priority, value: opts.value, source: opts.source },
-        message,
+        event.message,
       );
-      await this.events.record({
-        type: 'command',
-        source: opts.source,
-        subject: pointId,
-        message,
-        data: {
-          priority: opts.priority,
-          value: opts.value,
-          ...(opts.expiresAt !== undefined ? { expiresAt: new Date(opts.expiresAt).toISOString() } : {}),
-          ...(opts.leaseMs !== undefined ? { leaseMs: opts.leaseMs, leaseId: opts.leaseId } : {}),
-        },
-      });
+      await this.events.record(event);
       this.scheduleExpiry(st);
       return this.viewOf(st);
     });
@@ -236,15 +217,9 @@ export class CommandService implements OnApplicationBootstrap, OnModuleDestroy {
         } else {
           await this.arbiter.arbitrate(st, next, now, { force: false, background: false });
         }
-        const message = `relinquish ${pointId} priority ${priority}`;
-        this.log.info({ point: pointId, priority, source }, message);
-        await this.events.record({
-          type: 'relinquish',
-          source,
-          subject: pointId,
-          message,
-          data: { priority },
-        });
+        const event = relinquishEvent(pointId, priority, source);
+        this.log.info({ point: pointId, priority, source }, event.message);
+        await this.events.record(event);
         this.scheduleExpiry(st);
       }
       return this.viewOf(st);
@@ -375,18 +350,12 @@ export class CommandService implements OnApplicationBootstrap, OnModuleDestroy {
     const now = this.clock.now();
     const { array, expired } = expire(st.array, now);
     for (const slot of expired) {
-      const message = `expired ${st.ref.key} priority ${slot.priority} (${slot.source})`;
+      const event = expiryEvent(st.ref.key, slot);
       this.log.info(
         { point: st.ref.key, priority: slot.priority, source: slot.source, expiresAt: slot.expiresAt },
-        message,
+        event.message,
       );
-      await this.events.record({
-        type: 'expiry',
-        source: slot.source,
-        subject: st.ref.key,
-        message,
-        data: { priority: slot.priority, value: slot.value, expiresAt: slot.expiresAt },
-      });
+      await this.events.record(event);
     }
     if (st.ref.arbitration === 'device') {
       for (const slot of expired)

@@ -67,6 +67,8 @@ export function commandHarness(
     store?: InMemoryCommandStore;
     devices?: { bacnet: FakeFieldbusDriver; modbus: FakeFieldbusDriver };
     events?: MemoryEventSink;
+    /** Another site over the same two devices (e.g. with more points); testSite by default. */
+    site?: LoadedSite;
   } = {},
 ): CommandHarness {
   const time = opts.time ?? new FakeTime();
@@ -76,11 +78,12 @@ export function commandHarness(
     ['bacnet', bacnet],
     ['modbus', modbus],
   ]);
+  const site = opts.site ?? testSite;
   const log = pino({ level: 'silent' });
-  const writes = new WriteService(testSite, drivers, time, log, new LiveValues(testSite, time));
+  const writes = new WriteService(site, drivers, time, log, new LiveValues(site, time));
   writes.policy = { retries: 0, backoff: { baseMs: 1, maxMs: 1 } };
   const events = opts.events ?? new MemoryEventSink(() => time.now());
   const store = opts.store ?? new InMemoryCommandStore();
-  const service = new CommandService(testSite, writes, store, time, time, log, events, opts.link);
+  const service = new CommandService(site, writes, store, time, time, log, events, opts.link);
   return { service, time, bacnet, modbus, store, events };
 }

@@ -5,17 +5,7 @@
  * configuration changes. The store behind it is append-only with a sequence
  * number; the cloud-sync issue turns it into the outbox.
  */
-export type EventType =
-  | 'command'
-  | 'relinquish'
-  | 'expiry'
-  | 'mode-change'
-  | 'schedule-transition'
-  | 'interlock'
-  | 'alarm'
-  | 'configuration';
-
-export const EVENT_TYPES: readonly EventType[] = [
+export const EVENT_TYPES = [
   'command',
   'relinquish',
   'expiry',
@@ -24,7 +14,9 @@ export const EVENT_TYPES: readonly EventType[] = [
   'interlock',
   'alarm',
   'configuration',
-];
+] as const;
+
+export type EventType = (typeof EVENT_TYPES)[number];
 
 export interface NewEvent {
   type: EventType;

@@ -16,7 +16,7 @@ import type { EventBody } from '#libs/sync';
 import { CLOCK } from '../common/clock.js';
 import type { Clock } from '../common/clock.js';
 import type { EventSink, EventType, NewEvent } from './event-sink.js';
-import { SqliteJournal } from './sqlite-journal.js';
+import { addFilters, prepared, SqliteJournal } from './sqlite-journal.js';
 import type { SqliteConnection } from './sqlite-journal.js';
 import { appendRecord } from '../outbox/outbox-append.js';
 
@@ -50,11 +50,10 @@ interface Row {
 /** Appends one event inside the caller's transaction; returns its sequence number. */
 export function appendEvent(conn: SqliteConnection, event: NewEvent, now: number): number {
   const data = event.data === undefined ? null : JSON.stringify(event.data);
-  const r = conn
-    .prepare(
-      `INSERT INTO "event" ("at", "type", "source", "subject", "message", "data_json") VALUES (?, ?, ?, ?, ?, ?)`,
-    )
-    .run(event.at ?? now, event.type, event.source, event.subject ?? null, event.message, data);
+  const r = prepared(
+    conn,
+    `INSERT INTO "event" ("at", "type", "source", "subject", "message", "data_json") VALUES (?, ?, ?, ?, ?, ?)`,
+  ).run(event.at ?? now, event.type, event.source, event.subject ?? null, event.message, data);
   // The outbox record of it, in the same transaction (DESIGN.md point 6).
   const body: EventBody = { type: event.type, source: event.source, message: event.message };
   if (event.subject !== undefined) body.subject = event.subject;
@@ -81,26 +80,14 @@ export class SqliteEventStore implements EventSink {
       where.push(`"type" IN (${q.types.map(() => '?').join(', ')})`);
       params.push(...q.types);
     }
-    const eq: Array<[string, unknown]> = [
-      ['subject', q.subject],
-      ['source', q.source],
-    ];
-    for (const [column, value] of eq)
-      if (value !== undefined) {
-        where.push(`"${column}" = ?`);
-        params.push(value);
-      }
-    const cmp: Array<[string, string, number | undefined]> = [
+    addFilters(where, params, [
+      ['subject', '=', q.subject],
+      ['source', '=', q.source],
       ['at', '>=', q.since],
       ['at', '<', q.until],
       ['seq', '>', q.after],
       ['seq', '<', q.before],
-    ];
-    for (const [column, op, value] of cmp)
-      if (value !== undefined) {
-        where.push(`"${column}" ${op} ?`);
-        params.push(value);
-      }
+    ]);
     const order = q.after !== undefined ? 'ASC' : 'DESC';
     const sql = `SELECT * FROM "event"${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY "seq" ${order} LIMIT ?`;
     const rows = this.journal.read((conn) => conn.prepare(sql).all(...params, q.limit)) as Row[];

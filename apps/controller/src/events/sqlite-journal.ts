@@ -1,6 +1,6 @@
 /**
  * Synchronous, serialised writes to the controller's SQLite file, for the
- * append-only stores (events, alarms; the outbox after the cloud-sync issue).
+ * append-only stores (events, alarms, audit and the outbox).
  *
  * Why not TypeORM's `transaction()`: the better-sqlite3 driver shares one
  * connection and one query runner, so two async transactions that overlap
@@ -30,6 +30,35 @@ export interface SqliteConnection {
 interface SharedDriver {
   databaseConnection?: SqliteConnection;
   queryRunner?: { isTransactionActive: boolean };
+}
+
+const statements = new WeakMap<SqliteConnection, Map<string, SqliteStatement>>();
+
+/**
+ * The connection's compiled statement for `sql`, compiled on first use only:
+ * better-sqlite3 compiles anew on every prepare(), which doubled the cost of
+ * one outbox append (21 µs against 10 µs, 20 000 appends to an in-memory
+ * database).
+ * Keyed by connection, so a reopened database compiles afresh.
+ */
+export function prepared(conn: SqliteConnection, sql: string): SqliteStatement {
+  let bySql = statements.get(conn);
+  if (!bySql) statements.set(conn, (bySql = new Map<string, SqliteStatement>()));
+  let statement = bySql.get(sql);
+  if (!statement) bySql.set(sql, (statement = conn.prepare(sql)));
+  return statement;
+}
+
+/** `[column, operator, value]`: a condition of a list query, left out while `value` is undefined. */
+export type Filter = readonly [column: string, op: '=' | '<' | '<=' | '>' | '>=', value: unknown];
+
+/** Adds the given filters' conditions and parameters to `where` and `params` (the list endpoints' queries). */
+export function addFilters(where: string[], params: unknown[], filters: readonly Filter[]): void {
+  for (const [column, op, value] of filters)
+    if (value !== undefined) {
+      where.push(`"${column}" ${op} ?`);
+      params.push(value);
+    }
 }
 
 /** Give up waiting for other code's transaction after this long (it is a bug if one stays open). */

@@ -43,7 +43,7 @@ export type BacnetPort = Pick<
   | 'onCov'
 >;
 
-export const REBIND_INTERVAL_MS = 30_000;
+const REBIND_INTERVAL_MS = 30_000;
 /** Beyond the client's own timeout, before the scheduler's backstop gives up on a request. */
 const BACKSTOP_SLACK_MS = 1000;
 

@@ -15,7 +15,7 @@ export interface ScanLogger {
   error(obj: object, msg: string): void;
 }
 
-export const describeError = (e: FieldbusErrorInfo): string => `${e.code}: ${e.message}`;
+const describeError = (e: FieldbusErrorInfo): string => `${e.code}: ${e.message}`;
 
 export class DeviceHealth {
   state: DeviceHealthDto['state'] = 'starting';

@@ -8,29 +8,21 @@ import { BusRegistry, FieldbusError } from '#libs/fieldbus';
 import type { DeviceContext } from '#libs/fieldbus';
 import { ModbusDriver } from './modbus-driver.js';
 import { rtuSilenceMs } from './modbus-line.js';
-import {
-  CallbackFakeLink,
-  ctx,
-  FakeLink,
-  FakeModbusDevice,
-  point,
-  profile,
-  tcpDevice,
-} from './test-support/modbus-fakes.js';
+import { ctx, FakeLink, FakeModbusDevice, point, profile, tcpDevice } from './test-support/modbus-fakes.js';
 
 const drivers: ModbusDriver[] = [];
 afterEach(async () => {
   await Promise.all(drivers.splice(0).map((d) => d.close()));
 });
 
-function setup(devices: FakeModbusDevice[], latencyMs = 0, Link = FakeLink) {
+function setup(devices: FakeModbusDevice[], latencyMs = 0) {
   const map = new Map(devices.map((d) => [d.unitId, d]));
   const links: FakeLink[] = [];
   const buses = new BusRegistry();
   const driver = new ModbusDriver({
     buses,
     open: () => {
-      links.push(new Link(map, latencyMs));
+      links.push(new FakeLink(map, latencyMs));
       return Promise.resolve(links[links.length - 1]);
     },
   });
@@ -130,9 +122,9 @@ describe('ModbusDriver reads', () => {
     });
   });
 
-  it('reads through a link’s callback reads when it has them, retries and named errors alike', async () => {
+  it('reads through the link’s callback reads, retries and named errors alike', async () => {
     const dev = meterDevice();
-    const { driver, links } = setup([dev], 0, CallbackFakeLink);
+    const { driver, links } = setup([dev]);
     const device = ctx(tcpDevice('m', 1), profile(meter.points, { timeoutMs: 30, retries: 1 }));
     expect(await driver.readMany(device, meter.points)).toEqual([
       { pointId: 'v1', value: 100 },
@@ -149,7 +141,7 @@ describe('ModbusDriver reads', () => {
     await expect(driver.readMany(device, [device.profile.points[0]])).rejects.toMatchObject({
       code: 'bad-response',
     });
-    expect((links[0] as CallbackFakeLink).callbackReads).toEqual([3, 0, 200, 0, 0, 0, 0]);
+    expect(links[0].callbackReads).toEqual([3, 0, 200, 0, 0, 0, 0]);
   });
 
   it('shares one bus between unit ids behind one gateway', async () => {

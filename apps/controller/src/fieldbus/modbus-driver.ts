@@ -43,7 +43,7 @@ import { ScanPlan } from './modbus-scan-plan.js';
 import { modbusSelfTest } from './modbus-self-test.js';
 import { writePoint } from './modbus-write.js';
 
-export const DEFAULT_TIMEOUT_MS = 1000;
+const DEFAULT_TIMEOUT_MS = 1000;
 /** Beyond the device's own timeout per attempt, before the scheduler's backstop gives up on a request. */
 const BACKSTOP_SLACK_MS = 2000;
 
@@ -294,21 +294,9 @@ export class ModbusDriver implements FieldbusDriver {
   }
 }
 
-/** One planned read on `link`, reported to `done`; through the link's promise if it has no callback form. */
+/** One planned read on `link`, reported to `done`. */
 function readRequest(link: ModbusLink, d: DeviceRuntime, req: PlannedRead, done: CallDone): void {
   const { table, address, count } = req;
-  if (table === 1 || table === 2) {
-    if (link.readBitsThen) return link.readBitsThen(d.unitId, table, address, count, d.linkOptions, done);
-    link.readBits(d.unitId, table, address, count, d.linkOptions).then(
-      (bits) => done(true, bits),
-      (err: unknown) => done(false, err),
-    );
-    return;
-  }
-  if (link.readRegistersThen)
-    return link.readRegistersThen(d.unitId, table, address, count, d.linkOptions, done);
-  link.readRegisters(d.unitId, table, address, count, d.linkOptions).then(
-    (registers) => done(true, registers),
-    (err: unknown) => done(false, err),
-  );
+  if (table === 1 || table === 2) link.readBitsThen(d.unitId, table, address, count, d.linkOptions, done);
+  else link.readRegistersThen(d.unitId, table, address, count, d.linkOptions, done);
 }

@@ -45,8 +45,8 @@ export interface ModbusLink {
     o?: RequestOptions,
   ): Promise<void>;
   close(): Promise<void>;
-  /** The reads reporting to a callback instead of a promise (ModbusClient has them; a fake may not). */
-  readRegistersThen?(
+  /** The reads reporting to a callback instead of a promise: the scan's path (no promise per request). */
+  readRegistersThen(
     unitId: number,
     table: 3 | 4,
     address: number,
@@ -54,7 +54,7 @@ export interface ModbusLink {
     o: RequestOptions,
     done: CallDone,
   ): void;
-  readBitsThen?(
+  readBitsThen(
     unitId: number,
     table: 1 | 2,
     address: number,

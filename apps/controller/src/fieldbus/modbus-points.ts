@@ -9,9 +9,9 @@ import { effectiveEncoding, pduAddress } from '#libs/profiles';
 import type { ModbusDataType, PointDef, Profile } from '#libs/profiles';
 
 /** MODBUS 1.1b3 §6.1–6.4 maxima; profiles may set less. */
-export const DEFAULT_MAX_REGISTERS = 125;
-export const DEFAULT_MAX_BITS = 2000;
-export const DEFAULT_MAX_GAP = 8;
+const DEFAULT_MAX_REGISTERS = 125;
+const DEFAULT_MAX_BITS = 2000;
+const DEFAULT_MAX_GAP = 8;
 
 export const isBitTable = (p: PointDef): boolean => p.modbus!.function === 1 || p.modbus!.function === 2;
 

@@ -159,6 +159,20 @@ describe('a dead device on a shared RTU line', () => {
         writeCoil: timed(link.writeCoil.bind(link)),
         writeCoils: timed(link.writeCoils.bind(link)),
         maskWriteRegister: timed(link.maskWriteRegister.bind(link)),
+        readRegistersThen: (unitId, table, address, count, o, done) => {
+          const start = Date.now();
+          link.readRegistersThen(unitId, table, address, count, o, (ok, value) => {
+            events.push({ unit: unitId, start, end: Date.now() });
+            done(ok, value);
+          });
+        },
+        readBitsThen: (unitId, table, address, count, o, done) => {
+          const start = Date.now();
+          link.readBitsThen(unitId, table, address, count, o, (ok, value) => {
+            events.push({ unit: unitId, start, end: Date.now() });
+            done(ok, value);
+          });
+        },
         close: () => link.close(),
       };
       return recorded;

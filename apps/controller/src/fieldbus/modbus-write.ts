@@ -16,7 +16,7 @@ import type { ModbusLink } from './modbus-line.js';
 import { encodingOf } from './modbus-points.js';
 
 /** Refuses what cannot be written before anything goes on the wire. */
-export function checkWritable(p: PointDef): void {
+function checkWritable(p: PointDef): void {
   const table = p.modbus?.function;
   if (p.access !== 'write' || table === 2 || table === 4)
     throw new FieldbusError(

@@ -73,6 +73,8 @@ interface DeviceScan {
   pushed: Set<string>;
   heartbeat: PointDef;
   resubscribe?: TimerHandle;
+  /** Per point: the instant of the last sample recorded, polled or pushed. */
+  recordedAt: Map<string, number>;
 }
 
 interface PollGroup {
@@ -85,6 +87,7 @@ interface PollGroup {
 export class ScanEngine {
   private readonly clock: Clock;
   private readonly devices: DeviceScan[] = [];
+  private readonly byId = new Map<string, DeviceScan>();
   private readonly groups = new Map<string, PollGroup>();
   private plan?: PollPlan;
   private timer?: TimerHandle;
@@ -92,8 +95,6 @@ export class ScanEngine {
   private readonly subscribing = new Set<Promise<void>>();
   /** Pushed samples waiting for the next flush. */
   private pushedSamples: SampleOut[] = [];
-  /** Per device and point: the instant of the last sample recorded, polled or pushed. */
-  private readonly recordedAt = new Map<string, number>();
   private flushTimer?: TimerHandle;
   private flushing?: Promise<void>;
 
@@ -109,8 +110,10 @@ export class ScanEngine {
         health: new DeviceHealth(site.id, o.log),
         pushed: new Set(),
         heartbeat: profile.points[0],
+        recordedAt: new Map(),
       };
       this.devices.push(device);
+      this.byId.set(site.id, device);
       const byInterval = new Map<number, PointDef[]>();
       for (const p of profile.points) {
         const ms = pointIntervalMs(site, p.id);
@@ -150,9 +153,15 @@ export class ScanEngine {
     return this.devices.map((d) => d.health.dto(d.ctx.profile.protocol));
   }
 
+  /** One device's health: read after each of its scans, so it must not build every device's. */
+  deviceHealth(deviceId: string): DeviceHealthDto | undefined {
+    const d = this.byId.get(deviceId);
+    return d?.health.dto(d.ctx.profile.protocol);
+  }
+
   /** Points of a device currently pushed by COV (not polled). */
   pushedPoints(deviceId: string): string[] {
-    return [...(this.devices.find((d) => d.ctx.site.id === deviceId)?.pushed ?? [])];
+    return [...(this.byId.get(deviceId)?.pushed ?? [])];
   }
 
   private arm(): void {
@@ -226,22 +235,17 @@ export class ScanEngine {
    * A point has one value at an instant (the cloud keys samples on point and time). The same reading
    * can reach the engine twice at one instant (a poll answer and a COV notification processed in the
    * same millisecond, or a confirmed notification the device sent again): what is at or before the
-   * point's last recorded instant is dropped.
+   * point's last recorded instant is dropped. Kept per device, keyed by point id: no key built per sample.
    */
-  private unrecorded(samples: SampleOut[]): SampleOut[] {
-    const out: SampleOut[] = [];
-    for (const s of samples) {
-      const point = `${s.deviceId}\u0000${s.pointId}`;
-      if (s.ts <= (this.recordedAt.get(point) ?? -Infinity)) continue;
-      this.recordedAt.set(point, s.ts);
-      out.push(s);
-    }
-    return out;
+  private unrecorded(d: DeviceScan, s: SampleOut): boolean {
+    if (s.ts <= (d.recordedAt.get(s.pointId) ?? -Infinity)) return false;
+    d.recordedAt.set(s.pointId, s.ts);
+    return true;
   }
 
   private async finish(d: DeviceScan, all: SampleOut[]): Promise<void> {
     d.health.lastScanAt = this.clock.now();
-    const samples = this.unrecorded(all);
+    const samples = all.filter((s) => this.unrecorded(d, s));
     try {
       await this.o.sink.record(samples);
     } catch (err) {
@@ -317,7 +321,7 @@ export class ScanEngine {
       byInstant.delete(key);
       byInstant.set(key, s);
     }
-    const samples = this.unrecorded([...byInstant.values()]);
+    const samples = [...byInstant.values()].filter((s) => this.unrecorded(this.byId.get(s.deviceId)!, s));
     if (!samples.length) return;
     this.flushing = this.o.sink.record(samples).catch((err: unknown) => {
       this.o.log.error({ err: errorInfo(err).message, samples: samples.length }, 'history write failed');

@@ -103,4 +103,8 @@ export class ScannerService implements OnApplicationBootstrap, OnApplicationShut
   health(): DeviceHealthDto[] {
     return this.engine.health();
   }
+
+  deviceHealth(deviceId: string): DeviceHealthDto | undefined {
+    return this.engine.deviceHealth(deviceId);
+  }
 }

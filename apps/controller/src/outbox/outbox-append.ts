@@ -5,6 +5,7 @@
  * (DESIGN.md point 6). `outbox_meta` is kept in step in the same transaction.
  */
 import type { OutboxKind } from '#libs/sync';
+import { prepared } from '../events/sqlite-journal.js';
 import type { SqliteConnection } from '../events/sqlite-journal.js';
 
 /**
@@ -27,24 +28,51 @@ export function recordBytes(bodyJson: string): number {
   return Buffer.byteLength(bodyJson) + ROW_OVERHEAD_BYTES;
 }
 
+/** A record with its body serialised once, for both the cap check and the INSERT. */
+export interface SerialisedRecord {
+  kind: NewOutboxRecord['kind'];
+  at: number;
+  point: string | null;
+  json: string;
+  bytes: number;
+}
+
+export function serialiseRecords(records: readonly NewOutboxRecord[]): {
+  rows: SerialisedRecord[];
+  bytes: number;
+} {
+  let bytes = 0;
+  const rows = records.map((r) => {
+    const json = JSON.stringify(r.body);
+    const b = recordBytes(json);
+    bytes += b;
+    return { kind: r.kind, at: r.at, point: r.point ?? null, json, bytes: b };
+  });
+  return { rows, bytes };
+}
+
 /** Appends records in order with new sequence numbers; returns them and the bytes added. */
 export function appendRecords(
   conn: SqliteConnection,
   records: readonly NewOutboxRecord[],
 ): { seqs: number[]; bytes: number } {
-  const insert = conn.prepare(
+  return appendSerialised(conn, serialiseRecords(records));
+}
+
+export function appendSerialised(
+  conn: SqliteConnection,
+  { rows, bytes }: { rows: readonly SerialisedRecord[]; bytes: number },
+): { seqs: number[]; bytes: number } {
+  const insert = prepared(
+    conn,
     `INSERT INTO "outbox" ("kind", "at", "point", "body", "bytes") VALUES (?, ?, ?, ?, ?)`,
   );
-  const seqs: number[] = [];
-  let bytes = 0;
-  for (const r of records) {
-    const json = JSON.stringify(r.body);
-    const b = recordBytes(json);
-    seqs.push(Number(insert.run(r.kind, r.at, r.point ?? null, json, b).lastInsertRowid));
-    bytes += b;
-  }
-  adjustMeta(conn, records.length, bytes);
-  conn.prepare(`UPDATE "outbox_meta" SET "appended" = "appended" + ? WHERE "id" = 1`).run(bytes);
+  const seqs = rows.map((r) => Number(insert.run(r.kind, r.at, r.point, r.json, r.bytes).lastInsertRowid));
+  if (rows.length > 0)
+    prepared(
+      conn,
+      `UPDATE "outbox_meta" SET "records" = "records" + ?, "bytes" = "bytes" + ?, "appended" = "appended" + ? WHERE "id" = 1`,
+    ).run(rows.length, bytes, bytes);
   return { seqs, bytes };
 }
 
@@ -54,9 +82,10 @@ export function appendRecord(conn: SqliteConnection, record: NewOutboxRecord): n
 
 export function adjustMeta(conn: SqliteConnection, records: number, bytes: number): void {
   if (records === 0 && bytes === 0) return;
-  conn
-    .prepare(`UPDATE "outbox_meta" SET "records" = "records" + ?, "bytes" = "bytes" + ? WHERE "id" = 1`)
-    .run(records, bytes);
+  prepared(
+    conn,
+    `UPDATE "outbox_meta" SET "records" = "records" + ?, "bytes" = "bytes" + ? WHERE "id" = 1`,
+  ).run(records, bytes);
 }
 
 export interface OutboxMeta {
@@ -67,7 +96,8 @@ export interface OutboxMeta {
 }
 
 export function readMeta(conn: SqliteConnection): OutboxMeta {
-  return conn
-    .prepare(`SELECT "records", "bytes", "appended" FROM "outbox_meta" WHERE "id" = 1`)
-    .get() as OutboxMeta;
+  return prepared(
+    conn,
+    `SELECT "records", "bytes", "appended" FROM "outbox_meta" WHERE "id" = 1`,
+  ).get() as OutboxMeta;
 }

@@ -3,6 +3,7 @@
  * and bytes (outbox.port.ts says the contract), and the figures for stats.
  */
 import type { OutboxKind, OutboxRecord } from '#libs/sync';
+import { prepared } from '../events/sqlite-journal.js';
 import type { SqliteConnection } from '../events/sqlite-journal.js';
 
 export interface OutboxRow {
@@ -25,9 +26,10 @@ export function peekRows(
   if (!Number.isInteger(maxRecords) || maxRecords < 1)
     throw new RangeError(`peek: maxRecords must be a whole number ≥ 1, got ${maxRecords}`);
   if (!(maxBytes >= 1)) throw new RangeError(`peek: maxBytes must be ≥ 1, got ${maxBytes}`);
-  const candidates = conn
-    .prepare(`SELECT * FROM "outbox" WHERE "seq" > ? ORDER BY "seq" LIMIT ?`)
-    .all(afterSeq, maxRecords) as OutboxRow[];
+  const candidates = prepared(conn, `SELECT * FROM "outbox" WHERE "seq" > ? ORDER BY "seq" LIMIT ?`).all(
+    afterSeq,
+    maxRecords,
+  ) as OutboxRow[];
   const out: OutboxRow[] = [];
   let bytes = 0;
   let next: number | undefined;
@@ -59,13 +61,13 @@ export function recordJson(row: OutboxRow): string {
 }
 
 export function oldestRow(conn: SqliteConnection): { seq: number; at: number } | undefined {
-  return conn.prepare(`SELECT "seq", "at" FROM "outbox" ORDER BY "seq" LIMIT 1`).get() as
+  return prepared(conn, `SELECT "seq", "at" FROM "outbox" ORDER BY "seq" LIMIT 1`).get() as
     { seq: number; at: number } | undefined;
 }
 
 /** The highest sequence number ever assigned (AUTOINCREMENT's counter survives trims and restarts). */
 export function lastSeq(conn: SqliteConnection): number {
-  const row = conn.prepare(`SELECT "seq" FROM "sqlite_sequence" WHERE "name" = 'outbox'`).get() as
+  const row = prepared(conn, `SELECT "seq" FROM "sqlite_sequence" WHERE "name" = 'outbox'`).get() as
     { seq: number } | undefined;
   return row?.seq ?? 0;
 }

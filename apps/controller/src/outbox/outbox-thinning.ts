@@ -13,6 +13,7 @@
  * its exact counts before and after.
  */
 import type { LossBody } from '#libs/sync';
+import { prepared } from '../events/sqlite-journal.js';
 import type { SqliteConnection } from '../events/sqlite-journal.js';
 import { adjustMeta, appendRecords, recordBytes } from './outbox-append.js';
 
@@ -47,11 +48,10 @@ export function nextWindow(
   fromAt: number,
   fence: number,
 ): number | undefined {
-  const row = conn
-    .prepare(
-      `SELECT "at" FROM "outbox" WHERE "kind" = 'sample' AND "at" >= ? AND "seq" > ? ORDER BY "at" LIMIT 1`,
-    )
-    .get(fromAt, fence) as { at: number } | undefined;
+  const row = prepared(
+    conn,
+    `SELECT "at" FROM "outbox" WHERE "kind" = 'sample' AND "at" >= ? AND "seq" > ? ORDER BY "at" LIMIT 1`,
+  ).get(fromAt, fence) as { at: number } | undefined;
   return row && Math.floor(row.at / level.windowMs) * level.windowMs;
 }
 
@@ -72,11 +72,10 @@ export function thinWindow(
   fence: number,
 ): LedgerEntry[] {
   const windowEnd = windowStart + level.windowMs;
-  const rows = conn
-    .prepare(
-      `SELECT "seq", "point", "at" FROM "outbox" WHERE "kind" = 'sample' AND "at" >= ? AND "at" < ? AND "seq" > ? ORDER BY "seq"`,
-    )
-    .all(windowStart, windowEnd, fence) as { seq: number; point: string; at: number }[];
+  const rows = prepared(
+    conn,
+    `SELECT "seq", "point", "at" FROM "outbox" WHERE "kind" = 'sample' AND "at" >= ? AND "at" < ? AND "seq" > ? ORDER BY "seq"`,
+  ).all(windowStart, windowEnd, fence) as { seq: number; point: string; at: number }[];
   const kept = new Set<string>();
   const removed = new Set<number>();
   const perPoint = new Map<string, { before: number; after: number }>();
@@ -112,26 +111,24 @@ function rewriteRuns(conn: SqliteConnection, removed: ReadonlySet<number>, fence
   const sorted = [...removed].sort((a, b) => a - b);
   const lo = sorted[0];
   const hi = sorted[sorted.length - 1];
-  const span = conn
-    .prepare(
-      `SELECT "seq", "through", "kind", "at", "body", "bytes" FROM "outbox" WHERE "seq" BETWEEN ? AND ? ORDER BY "seq"`,
-    )
-    .all(lo, hi) as SpanRow[];
-  const before = conn
-    .prepare(
-      `SELECT "seq", "through", "kind", "at", "body", "bytes" FROM "outbox" WHERE "seq" < ? ORDER BY "seq" DESC LIMIT 1`,
-    )
-    .get(lo) as SpanRow | undefined;
-  const after = conn
-    .prepare(
-      `SELECT "seq", "through", "kind", "at", "body", "bytes" FROM "outbox" WHERE "seq" > ? ORDER BY "seq" LIMIT 1`,
-    )
-    .get(hi) as SpanRow | undefined;
+  const span = prepared(
+    conn,
+    `SELECT "seq", "through", "kind", "at", "body", "bytes" FROM "outbox" WHERE "seq" BETWEEN ? AND ? ORDER BY "seq"`,
+  ).all(lo, hi) as SpanRow[];
+  const before = prepared(
+    conn,
+    `SELECT "seq", "through", "kind", "at", "body", "bytes" FROM "outbox" WHERE "seq" < ? ORDER BY "seq" DESC LIMIT 1`,
+  ).get(lo) as SpanRow | undefined;
+  const after = prepared(
+    conn,
+    `SELECT "seq", "through", "kind", "at", "body", "bytes" FROM "outbox" WHERE "seq" > ? ORDER BY "seq" LIMIT 1`,
+  ).get(hi) as SpanRow | undefined;
   if (before?.kind === 'thinned' && before.seq > fence) span.unshift(before);
   if (after?.kind === 'thinned') span.push(after);
 
-  const del = conn.prepare(`DELETE FROM "outbox" WHERE "seq" = ?`);
-  const ins = conn.prepare(
+  const del = prepared(conn, `DELETE FROM "outbox" WHERE "seq" = ?`);
+  const ins = prepared(
+    conn,
     `INSERT INTO "outbox" ("seq", "through", "kind", "at", "point", "body", "bytes") VALUES (?, ?, 'thinned', ?, NULL, ?, ?)`,
   );
   let records = 0;
@@ -175,7 +172,8 @@ export function writeLedger(conn: SqliteConnection, entries: readonly LedgerEntr
     conn,
     entries.map((e) => ({ kind: 'loss' as const, at: now, body: lossBody(e) })),
   );
-  const ins = conn.prepare(
+  const ins = prepared(
+    conn,
     `INSERT INTO "loss_ledger" ("seq", "point", "from_at", "to_at", "samples_before", "samples_after", "reason", "recorded_at") VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   entries.forEach((e, i) =>

@@ -25,8 +25,9 @@ import { BehaviorSubject } from 'rxjs';
 import type { Observable } from 'rxjs';
 import type { OutboxRecord, SampleBody } from '#libs/sync';
 import type { Clock } from '../common/clock.js';
+import { prepared } from '../events/sqlite-journal.js';
 import type { SqliteConnection, SqliteJournal } from '../events/sqlite-journal.js';
-import { adjustMeta, appendRecords, readMeta, recordBytes } from './outbox-append.js';
+import { adjustMeta, appendSerialised, readMeta, serialiseRecords } from './outbox-append.js';
 import { lastSeq, oldestRow, peekRows, recordJson, toRecord } from './outbox-read.js';
 import type { OutboxRow } from './outbox-read.js';
 import { nextWindow, THIN_LEVELS, thinWindow, writeLedger } from './outbox-thinning.js';
@@ -167,14 +168,14 @@ export class OutboxService implements OutboxPort, OnApplicationShutdown {
     if (!Number.isInteger(highWaterMark) || highWaterMark < 0)
       throw new RangeError(`confirm: the high-water mark must be a whole number ≥ 0, got ${highWaterMark}`);
     const left = await this.journal.write((conn) => {
-      const gone = conn
-        .prepare(
-          `SELECT count(*) AS n, coalesce(sum("bytes"), 0) AS b FROM "outbox" WHERE "seq" <= ? AND coalesce("through", "seq") <= ?`,
-        )
-        .get(highWaterMark, highWaterMark) as { n: number; b: number };
-      conn
-        .prepare(`DELETE FROM "outbox" WHERE "seq" <= ? AND coalesce("through", "seq") <= ?`)
-        .run(highWaterMark, highWaterMark);
+      const gone = prepared(
+        conn,
+        `SELECT count(*) AS n, coalesce(sum("bytes"), 0) AS b FROM "outbox" WHERE "seq" <= ? AND coalesce("through", "seq") <= ?`,
+      ).get(highWaterMark, highWaterMark) as { n: number; b: number };
+      prepared(conn, `DELETE FROM "outbox" WHERE "seq" <= ? AND coalesce("through", "seq") <= ?`).run(
+        highWaterMark,
+        highWaterMark,
+      );
       adjustMeta(conn, -gone.n, -gone.b);
       return readMeta(conn).records;
     });
@@ -208,11 +209,10 @@ export class OutboxService implements OutboxPort, OnApplicationShutdown {
   /** A point's samples still in the outbox, newest first. */
   recentSamples(point: string, limit: number): OutboxSample[] {
     const rows = this.journal.read((conn) =>
-      conn
-        .prepare(
-          `SELECT "at", "body" FROM "outbox" WHERE "kind" = 'sample' AND "point" = ? ORDER BY "at" DESC, "seq" DESC LIMIT ?`,
-        )
-        .all(point, limit),
+      prepared(
+        conn,
+        `SELECT "at", "body" FROM "outbox" WHERE "kind" = 'sample' AND "point" = ? ORDER BY "at" DESC, "seq" DESC LIMIT ?`,
+      ).all(point, limit),
     ) as Array<{ at: number; body: string }>;
     return rows.map((r) => ({ ...(JSON.parse(r.body) as SampleBody), at: r.at }));
   }
@@ -220,7 +220,7 @@ export class OutboxService implements OutboxPort, OnApplicationShutdown {
   /** The loss ledger, oldest first, after the entry id `after`. */
   ledger(after: number, limit: number): LedgerRowDto[] {
     const rows = this.journal.read((conn) =>
-      conn.prepare(`SELECT * FROM "loss_ledger" WHERE "id" > ? ORDER BY "id" LIMIT ?`).all(after, limit),
+      prepared(conn, `SELECT * FROM "loss_ledger" WHERE "id" > ? ORDER BY "id" LIMIT ?`).all(after, limit),
     ) as Array<{
       id: number;
       seq: number;
@@ -287,13 +287,13 @@ export class OutboxService implements OutboxPort, OnApplicationShutdown {
       point: s.point,
       body: { point: s.point, value: s.value, quality: s.quality },
     }));
-    const bytes = records.reduce((n, r) => n + recordBytes(JSON.stringify(r.body)), 0);
-    if (readMeta(conn).bytes + bytes > this.capBytes) {
+    const serialised = serialiseRecords(records);
+    if (readMeta(conn).bytes + serialised.bytes > this.capBytes) {
       this.refuse(conn, samples);
       return;
     }
     if (this.refusals.size) this.ledgerRefusals(conn);
-    appendRecords(conn, records);
+    appendSerialised(conn, serialised);
   }
 
   private refuse(conn: SqliteConnection, samples: readonly OutboxSample[]): void {

@@ -5,24 +5,15 @@
 import { BehaviorSubject } from 'rxjs';
 import type { Observable } from 'rxjs';
 import type { Configuration } from '#libs/snapshots';
-import type { Calendar, TimeValue, WeeklySchedule } from '#libs/schedules';
+import type { Calendar } from '#libs/schedules';
 import type {
   ConfigurationPort,
   ConfigurationState,
   ControllerSchedule,
 } from '../configuration/configuration.port.js';
+import { everyDay } from '../../../../libs/schedules/src/test-support/builders.js';
 
-export function everyDay(times: TimeValue[]): WeeklySchedule {
-  return {
-    monday: times,
-    tuesday: times,
-    wednesday: times,
-    thursday: times,
-    friday: times,
-    saturday: times,
-    sunday: times,
-  };
-}
+export { everyDay };
 
 export function controllerSchedule(
   id: string,

@@ -5,18 +5,9 @@
  * The controller's outbox (apps/controller/src/outbox) provides it under OUTBOX.
  */
 import type { IngestBatch, OutboxRecord } from '#libs/sync';
+import type { PeekedJson, PeekOptions } from '../outbox/outbox.port.js';
 
-export interface PeekLimits {
-  maxRecords: number;
-  maxBytes: number;
-}
-
-export interface PeekedBatch {
-  count: number;
-  fromSeq: number;
-  toSeq: number;
-  recordsJson: string;
-}
+export type PeekLimits = Pick<PeekOptions, 'maxRecords' | 'maxBytes'>;
 
 export interface SyncOutbox {
   /** The oldest unconfirmed records, contiguous, in sequence order; empty when all is confirmed. */
@@ -25,7 +16,7 @@ export interface SyncOutbox {
    * The same batch as `peek`, already as the JSON array of its records (undefined when none):
    * an outbox that stores bodies as JSON splices them instead of parsing and stringifying them.
    */
-  peekJson?(limits: PeekLimits): PeekedBatch | undefined;
+  peekJson?(limits: PeekLimits): PeekedJson | undefined;
   /** Everything up to and including `highWaterMark` is durable in the cloud and may be trimmed. */
   confirm(highWaterMark: number): Promise<void> | void;
 }
@@ -45,7 +36,7 @@ export function batchOf(site: string, records: readonly OutboxRecord[]): IngestB
 }
 
 /** The request body of a batch: an IngestBatch as JSON, its records spliced in as they are. */
-export function batchJsonOf(site: string, peeked: PeekedBatch): string {
+export function batchJsonOf(site: string, peeked: PeekedJson): string {
   return `{"site":${JSON.stringify(site)},"fromSeq":${peeked.fromSeq},"toSeq":${peeked.toSeq},"records":${peeked.recordsJson}}`;
 }
 
@@ -53,9 +44,9 @@ export function batchJsonOf(site: string, peeked: PeekedBatch): string {
 export function peekBatch(
   outbox: SyncOutbox,
   limits: PeekLimits,
-): Promise<PeekedBatch | undefined> | PeekedBatch | undefined {
+): Promise<PeekedJson | undefined> | PeekedJson | undefined {
   if (outbox.peekJson) return outbox.peekJson(limits);
-  const toPeeked = (records: readonly OutboxRecord[]): PeekedBatch | undefined => {
+  const toPeeked = (records: readonly OutboxRecord[]): PeekedJson | undefined => {
     if (records.length === 0) return undefined;
     const batch = batchOf('', records);
     return {

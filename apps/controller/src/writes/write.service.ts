@@ -80,8 +80,7 @@ export class WriteService {
   /** Resolves with the value read back and every attempt; rejects with a WriteFailedError naming why. */
   async write(cmd: WriteCommand): Promise<WriteOutcome> {
     const { device, point } = this.find(cmd.deviceId, cmd.pointId);
-    const driver = this.drivers.get(device.profile.protocol);
-    if (!driver) throw new FieldbusError('internal', `no driver for protocol ${device.profile.protocol}`);
+    const driver = this.driverFor(device);
     const key = pointKey(cmd.deviceId, cmd.pointId);
     try {
       const outcome = await writeVerified({
@@ -200,17 +199,17 @@ export class WriteService {
     return driver;
   }
 
-  private async logged<T>(
+  private async logged(
     key: string,
     value: number | null,
     priority: number,
     what: string,
-    run: () => Promise<T>,
-  ): Promise<T> {
+    run: () => Promise<WriteOutcome>,
+  ): Promise<WriteOutcome> {
     try {
       const result = await run();
       this.log.info({ point: key, value }, `wrote ${key} = ${String(value)} ${what}`);
-      this.report(key, value, priority, 1);
+      this.report(key, value, priority, result.attempts.length);
       return result;
     } catch (err) {
       const code = err instanceof FieldbusError ? err.code : 'internal';

@@ -26,28 +26,18 @@ export function everyDay(times: TimeValue[]): WeeklySchedule {
   });
 }
 
+const officeDay: TimeValue[] = [
+  { time: '07:00', value: 21 },
+  { time: '18:00', value: 16 },
+];
+
 /** Office hours on weekdays: 21 from 07:00, 16 from 18:00; default 12. */
 export const officeWeek: WeeklySchedule = week({
-  monday: [
-    { time: '07:00', value: 21 },
-    { time: '18:00', value: 16 },
-  ],
-  tuesday: [
-    { time: '07:00', value: 21 },
-    { time: '18:00', value: 16 },
-  ],
-  wednesday: [
-    { time: '07:00', value: 21 },
-    { time: '18:00', value: 16 },
-  ],
-  thursday: [
-    { time: '07:00', value: 21 },
-    { time: '18:00', value: 16 },
-  ],
-  friday: [
-    { time: '07:00', value: 21 },
-    { time: '18:00', value: 16 },
-  ],
+  monday: officeDay,
+  tuesday: officeDay,
+  wednesday: officeDay,
+  thursday: officeDay,
+  friday: officeDay,
 });
 
 export function schedule(overrides: Partial<Schedule> = {}): Schedule {

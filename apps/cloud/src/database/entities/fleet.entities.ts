@@ -5,42 +5,34 @@
  */
 import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 
-@Entity('organizations')
-export class OrganizationRow {
+/** An identity id, a name and the database's own creation time: the columns every fleet entity has. */
+abstract class NamedRow {
   @PrimaryGeneratedColumn('identity', { generatedIdentity: 'ALWAYS' })
   id!: number;
-  @Column('text')
-  slug!: string;
   @Column('text')
   name!: string;
   @Column({ type: 'timestamptz', name: 'created_at', insert: false, update: false })
   createdAt!: Date;
 }
 
+@Entity('organizations')
+export class OrganizationRow extends NamedRow {
+  @Column('text')
+  slug!: string;
+}
+
 @Entity('sites')
-export class SiteRow {
-  @PrimaryGeneratedColumn('identity', { generatedIdentity: 'ALWAYS' })
-  id!: number;
+export class SiteRow extends NamedRow {
   @Column('integer', { name: 'organization_id' })
   organizationId!: number;
   @Column('text')
   slug!: string;
-  @Column('text')
-  name!: string;
-  @Column({ type: 'timestamptz', name: 'created_at', insert: false, update: false })
-  createdAt!: Date;
 }
 
 @Entity('controllers')
-export class ControllerRow {
-  @PrimaryGeneratedColumn('identity', { generatedIdentity: 'ALWAYS' })
-  id!: number;
+export class ControllerRow extends NamedRow {
   @Column('integer', { name: 'site_id' })
   siteId!: number;
-  @Column('text')
-  name!: string;
-  @Column({ type: 'timestamptz', name: 'created_at', insert: false, update: false })
-  createdAt!: Date;
 }
 
 export type ControllerKeyStatus = 'active' | 'revoked';

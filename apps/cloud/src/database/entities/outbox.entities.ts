@@ -1,7 +1,7 @@
 /**
  * Tables the outbox is mirrored into (migration CloudInit1764748800000). Ingest
- * writes them with multi-row SQL (ingest/ingest-writer.ts); these entities are
- * for reading (reporting, tests). bigint columns arrive as strings.
+ * writes them with COPY and multi-row SQL (ingest/ingest.service.ts); these
+ * entities are for reading (reporting, tests). bigint columns arrive as strings.
  */
 import { Column, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 
@@ -27,10 +27,14 @@ abstract class OutboxRowBase {
   at!: Date;
 }
 
-@Entity('samples')
-export class SampleRow extends OutboxRowBase {
+/** A record of one site: every outbox table but thinned_ranges. */
+abstract class SiteRecordRowBase extends OutboxRowBase {
   @Column('integer', { name: 'site_id' })
   siteId!: number;
+}
+
+@Entity('samples')
+export class SampleRow extends SiteRecordRowBase {
   @Column('integer', { name: 'point_id' })
   pointId!: number;
   @Column('double precision', { nullable: true })
@@ -40,9 +44,7 @@ export class SampleRow extends OutboxRowBase {
 }
 
 @Entity('events')
-export class CloudEventRow extends OutboxRowBase {
-  @Column('integer', { name: 'site_id' })
-  siteId!: number;
+export class CloudEventRow extends SiteRecordRowBase {
   @Column('text')
   type!: string;
   @Column('text')
@@ -56,9 +58,7 @@ export class CloudEventRow extends OutboxRowBase {
 }
 
 @Entity('alarms')
-export class CloudAlarmRow extends OutboxRowBase {
-  @Column('integer', { name: 'site_id' })
-  siteId!: number;
+export class CloudAlarmRow extends SiteRecordRowBase {
   @Column('bigint', { name: 'alarm_id' })
   alarmId!: string;
   @Column('text')
@@ -68,9 +68,7 @@ export class CloudAlarmRow extends OutboxRowBase {
 }
 
 @Entity('audit')
-export class CloudAuditRow extends OutboxRowBase {
-  @Column('integer', { name: 'site_id' })
-  siteId!: number;
+export class CloudAuditRow extends SiteRecordRowBase {
   @Column('text')
   actor!: string;
   @Column('text')
@@ -84,9 +82,7 @@ export class CloudAuditRow extends OutboxRowBase {
 }
 
 @Entity('snapshot_versions')
-export class SnapshotVersionRow extends OutboxRowBase {
-  @Column('integer', { name: 'site_id' })
-  siteId!: number;
+export class SnapshotVersionRow extends SiteRecordRowBase {
   @Column('jsonb')
   version!: Record<string, unknown>;
 }
@@ -102,9 +98,7 @@ export class SnapshotBlobRow {
 }
 
 @Entity('loss_ledger')
-export class LossLedgerRow extends OutboxRowBase {
-  @Column('integer', { name: 'site_id' })
-  siteId!: number;
+export class LossLedgerRow extends SiteRecordRowBase {
   @Column('text')
   point!: string;
   @Column('timestamptz', { name: 'from_at' })

@@ -40,23 +40,19 @@ export class FakeModbusDevice {
   }
 
   readRegisters(table: 3 | 4, address: number, count: number): number[] {
-    this.log.push({ op: 'read', unit: this.unitId, table, address, count });
-    this.fault(`read ${table}@${address}+${count}`);
-    const out: number[] = [];
-    for (let a = address; a < address + count; a++) {
-      const v = this.registers[table].get(a);
-      if (v === undefined) throw ModbusError.exception(2, `read ${table}@${address}+${count}`);
-      out.push(v);
-    }
-    return out;
+    return this.read(this.registers[table], table, address, count);
   }
 
   readBits(table: 1 | 2, address: number, count: number): boolean[] {
+    return this.read(this.bits[table], table, address, count);
+  }
+
+  private read<T>(memory: Map<number, T>, table: number, address: number, count: number): T[] {
     this.log.push({ op: 'read', unit: this.unitId, table, address, count });
     this.fault(`read ${table}@${address}+${count}`);
-    const out: boolean[] = [];
+    const out: T[] = [];
     for (let a = address; a < address + count; a++) {
-      const v = this.bits[table].get(a);
+      const v = memory.get(a);
       if (v === undefined) throw ModbusError.exception(2, `read ${table}@${address}+${count}`);
       out.push(v);
     }
@@ -77,6 +73,8 @@ export class FakeModbusDevice {
 /** A connection to a bus with these devices on it, answering after `latencyMs`. */
 export class FakeLink implements ModbusLink {
   closed = false;
+  /** Addresses read through the callback reads (the driver's path for scan reads, as on ModbusClient). */
+  readonly callbackReads: number[] = [];
   constructor(
     private readonly devices: Map<number, FakeModbusDevice>,
     private readonly latencyMs = 0,
@@ -123,11 +121,6 @@ export class FakeLink implements ModbusLink {
     this.closed = true;
     return Promise.resolve();
   }
-}
-
-/** FakeLink with the callback reads ModbusClient has (the driver's path for reads when a link offers them). */
-export class CallbackFakeLink extends FakeLink {
-  readonly callbackReads: number[] = [];
 
   readRegistersThen(
     unit: number,
