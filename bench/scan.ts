@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BacnetClient } from '#libs/bacnet';
+import { ModbusClient } from '#libs/modbus';
 import { BusRegistry, systemClock } from '#libs/fieldbus';
 import type { DeviceContext, PointReadOutcome } from '#libs/fieldbus';
 import type { Profile, SiteDevice } from '#libs/profiles';
@@ -198,9 +199,14 @@ async function benchModbus(peers: Peers) {
   checkModbusValues(profiles, await Promise.all(devices.map((d) => driver.readMany(d, d.profile.points))));
   const requests = startedPolls(buses) - before;
 
-  // Alike on both sides: one connection and one request in flight per device, all 20 devices at once, warm.
+  // Alike on all sides: one connection and one request in flight per device, all 20 devices at once, warm.
   const bare = await Promise.all(peers.modbus.map((p) => bareModbus(p.port)));
-  const [scanMs, floorMs, naiveMs] = await timeTurns(
+  // Bulwark's own Modbus TCP link (libs/modbus mbap-link.ts) used bare: not a target, it shows what the driver's
+  // planning, scheduling and decoding add to its wire, where the floor is modbus-serial's wire as issue 3 defines.
+  const own = await Promise.all(
+    peers.modbus.map((p) => ModbusClient.connectTcp({ host: '127.0.0.1', port: p.port, timeoutMs: 2000 })),
+  );
+  const [scanMs, floorMs, linkMs, naiveMs] = await timeTurns(
     [
       {
         label: 'Bulwark ModbusDriver (planned, scheduled)',
@@ -212,6 +218,15 @@ async function benchModbus(peers: Peers) {
           Promise.all(
             bare.map(async (c, d) => {
               for (const r of minimal[d]) await c.read(r.table, r.address, r.count);
+            }),
+          ),
+      },
+      {
+        label: 'bare Bulwark MBAP link, minimal request set',
+        scan: () =>
+          Promise.all(
+            own.map(async (c, d) => {
+              for (const r of minimal[d]) await c.readRegisters(1, r.table, r.address, r.count);
             }),
           ),
       },
@@ -229,8 +244,8 @@ async function benchModbus(peers: Peers) {
     },
   );
   await driver.close();
-  await Promise.all(bare.map((c) => c.close()));
-  return { points, registers, requests, minRequests, scanMs, floorMs, naiveMs };
+  await Promise.all([...bare, ...own].map((c) => c.close()));
+  return { points, registers, requests, minRequests, scanMs, floorMs, linkMs, naiveMs };
 }
 
 async function benchBacnet(peers: Peers) {
@@ -295,6 +310,12 @@ function check(label: string, value: number, op: '<=' | '>=', target: number): b
   return ok;
 }
 
+/** A figure printed beside the targets, not one of them. */
+function info(label: string, value: number): undefined {
+  console.log(`  ${label.padEnd(44)} ${value.toFixed(2).padStart(8)}  (no target)`);
+  return undefined;
+}
+
 /** A run that stalls must say where and fail, not hang CI or a terminal (one tuning run once stopped in the BACnet part). */
 const WATCHDOG_MS = 180_000;
 let section = 'starting the peers';
@@ -316,11 +337,13 @@ async function main(): Promise<void> {
     const results = [
       check('Modbus requests / minimum', m.requests / m.minRequests, '<=', 1.1),
       check('Modbus scan / floor', m.scanMs / m.floorMs, '<=', 1.3),
+      info('Modbus scan / bare Bulwark MBAP link', m.scanMs / m.linkMs),
       check('Modbus naive / scan (speed-up)', m.naiveMs / m.scanMs, '>=', 10),
       check('BACnet naive / scan (speed-up)', b.naiveMs / b.scanMs, '>=', 5),
       check('BACnet scan / bare RPM loop', b.scanMs / b.floorMs, '<=', 1.5),
     ];
-    console.log(`\n${results.filter(Boolean).length}/${results.length} targets met`);
+    const targets = results.filter((r): r is boolean => r !== undefined);
+    console.log(`\n${targets.filter(Boolean).length}/${targets.length} targets met`);
     const r = (x: number): number => Math.round(x * 10) / 10;
     console.log(
       `RESULT ${JSON.stringify({
@@ -331,6 +354,7 @@ async function main(): Promise<void> {
           scanMs: r(m.scanMs),
           floorMs: r(m.floorMs),
           naiveMs: r(m.naiveMs),
+          linkMs: r(m.linkMs),
         },
         bacnet: {
           properties: b.properties,

@@ -221,7 +221,7 @@ describe('ModbusClient over TCP against our server', () => {
     const c = await connect();
     const e = await failure(c.readRegisters(4, 3, 0, 1));
     expect(e.kind).toBe('bad-response');
-    expect(e.message).toMatch(/address 4 got 5/);
+    expect(e.message).toMatch(/: reply from unit 5, the request went to unit 4$/);
   });
 
   it('a write reply echoing another address is a bad-response', async () => {
@@ -267,10 +267,16 @@ describe('ModbusClient over TCP against our server', () => {
   });
 
   it('close() fails queued requests with connection and later calls fail fast', async () => {
-    handler = () => new Promise((r) => setTimeout(() => r({ registers: [1] }), 50));
+    let arrived!: () => void;
+    const atServer = new Promise<void>((r) => (arrived = r));
+    handler = () => {
+      arrived();
+      return new Promise((r) => setTimeout(() => r({ registers: [1] }), 50));
+    };
     const c = await connect();
     const first = c.readRegisters(1, 3, 0, 1);
     const second = c.readRegisters(1, 3, 0, 1);
+    await atServer; // else the request could reach the server only after this test, under the next one's handler
     await c.close();
     expect(c.isOpen).toBe(false);
     expect((await failure(first)).kind).toBe('connection');

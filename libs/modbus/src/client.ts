@@ -1,8 +1,9 @@
 /**
- * A Modbus client facade over modbus-serial (TCP and RTU): one method per
- * function code, each checking its arguments and its reply. The connection,
- * the one-at-a-time order, timeouts and framing faults live in session.ts;
- * modbus-serial itself is reached only through raw-modbus.ts.
+ * A Modbus client facade (TCP and RTU): one method per function code, each
+ * checking its arguments and its reply. The connection, the one-at-a-time
+ * order, timeouts and framing faults live in session.ts; the wire is our own
+ * MBAP link over TCP (mbap-link.ts says why) and modbus-serial over RTU,
+ * reached only through raw-modbus.ts.
  *
  * Behaviour callers can rely on:
  * - One request in flight per client: calls queue and run in order.
@@ -15,7 +16,8 @@
  *   with RangeError before anything is sent.
  */
 import { ModbusError } from './errors.js';
-import { teachMaskWriteLength } from './raw-modbus.js';
+import { MbapTcpLink } from './mbap-link.js';
+import { newRawModbus, teachMaskWriteLength } from './raw-modbus.js';
 import type { RawModbus } from './raw-modbus.js';
 import { ModbusSession } from './session.js';
 import type { Call, CallDone } from './session.js';
@@ -56,6 +58,7 @@ export class ModbusClient {
       kind: 'tcp',
       label: `modbus tcp ${o.host}:${o.port}`,
       timeoutMs: o.timeoutMs,
+      create: () => new MbapTcpLink(),
       open: (raw) => raw.connectTCP(o.host, { port: o.port }),
     });
     await session.open();
@@ -68,6 +71,7 @@ export class ModbusClient {
       kind: 'rtu',
       label: `modbus rtu ${o.path}`,
       timeoutMs: o.timeoutMs,
+      create: newRawModbus,
       open: async (raw) => {
         await raw.connectRTUBuffered(o.path, {
           baudRate: o.baudRate,

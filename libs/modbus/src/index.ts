@@ -1,6 +1,7 @@
 /**
  * libs/modbus: register codecs, the read planner, our own fast Modbus TCP
- * server (simulator, benchmarks) and a client facade over modbus-serial.
+ * server (simulator, benchmarks) and a client: our own MBAP link over TCP,
+ * modbus-serial over RTU.
  */
 export {
   decodeBit,

@@ -4,7 +4,6 @@
  * reach into two internals of the pinned version (8.0.25), each for a reason
  * its public API does not cover.
  */
-import type { Socket } from 'node:net';
 import modbusSerial from 'modbus-serial';
 
 /** The part of modbus-serial 8.0.25's ModbusRTU class we use. */
@@ -37,19 +36,6 @@ const ModbusSerial = (modbusSerial as unknown as { default: RawCtor }).default;
 
 export function newRawModbus(): RawModbus {
   return new ModbusSerial();
-}
-
-/**
- * The TCP socket under a connected client (TcpPort keeps it as `_client`), so
- * frame-watch.ts can see the bytes modbus-serial would silently sit on:
- * modbus-serial trusts the MBAP length field of whatever arrives and waits for
- * that many bytes, so garbage looks like silence to its callers.
- */
-export function tcpSocketOf(raw: RawModbus): Socket | undefined {
-  const socket = (raw as unknown as { _port?: { _client?: unknown } })._port?._client;
-  return socket !== null && typeof socket === 'object' && typeof (socket as Socket).on === 'function'
-    ? (socket as Socket)
-    : undefined;
 }
 
 /**

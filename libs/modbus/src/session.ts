@@ -5,20 +5,21 @@
  *
  * - Order: one request in flight; calls queue and run in call order. When one
  *   settles, the next is sent at once, without waiting for a microtask.
- * - Timeouts: modbus-serial times each request out itself; a backstop
- *   (GUARD_MS later) fails it should that timer never fire. The backstop is a
- *   deadline checked by one timer per session, not a timer per request.
+ * - Timeouts: the link times each request out itself (modbus-serial over
+ *   RTU, mbap-link.ts over TCP); a backstop (GUARD_MS later) fails it should
+ *   that timer never fire. The backstop is a deadline checked by one timer per
+ *   session, not a timer per request.
  * - Framing: over TCP, after a timeout or a bad response the connection is
  *   dropped, because a truncated or garbled frame leaves the byte stream
  *   unframeable (MBAP lengths can no longer be trusted) and a late reply must
  *   not be taken for the next one; the next call opens a fresh connection.
- *   frame-watch.ts names what modbus-serial cannot see: garbage fails the
- *   request at once, and a timeout with part of a frame received is a
- *   truncated frame; both are kind 'bad-response'. Over RTU the port stays
- *   open: modbus-serial's buffered port resynchronises on unit id and function
- *   code. RTU has no transaction id, so a reply arriving after its own timeout
- *   could be taken for the next request to the same unit and function; an
- *   inter-request delay at least as long as a slow device's lateness avoids it.
+ *   mbap-link.ts names garbage at once and a timeout with part of a frame
+ *   received as a truncated frame; both are kind 'bad-response'. Over RTU the
+ *   port stays open: modbus-serial's buffered port resynchronises on unit id
+ *   and function code. RTU has no transaction id, so a reply arriving after
+ *   its own timeout could be taken for the next request to the same unit and
+ *   function; an inter-request delay at least as long as a slow device's
+ *   lateness avoids it.
  * - Lost connection: when the peer closes the connection, the request in
  *   flight fails at once with kind 'connection'. Each later call reconnects
  *   first (one attempt, bounded by the timeout); if that fails, the call fails
@@ -28,11 +29,9 @@
  *   'connection'; the session does not reconnect after close().
  */
 import { ModbusError, toModbusError } from './errors.js';
-import { MbapFrameWatch } from './frame-watch.js';
-import { newRawModbus, tcpSocketOf } from './raw-modbus.js';
 import type { RawModbus } from './raw-modbus.js';
 
-/** Backstop beyond modbus-serial's own per-transaction timer, should that timer never fire. */
+/** Backstop beyond the link's own per-request timer, should that timer never fire. */
 const GUARD_MS = 1000;
 
 export interface Transport {
@@ -40,6 +39,8 @@ export interface Transport {
   label: string;
   /** Connect timeout, and the request timeout unless a call brings its own. */
   timeoutMs: number;
+  /** A new, unopened link: modbus-serial for RTU, mbap-link.ts for TCP. */
+  create(): RawModbus;
   open(raw: RawModbus): Promise<void>;
 }
 
@@ -69,13 +70,11 @@ interface Job {
 interface Sent {
   job: Job;
   raw: RawModbus;
-  watch: MbapFrameWatch | null;
   deadline: number;
 }
 
 export class ModbusSession {
   private raw: RawModbus | null = null;
-  private watch: MbapFrameWatch | null = null;
   private closed = false;
   /** The call being served (connecting, or on the wire); the others wait in `queue`. */
   private serving: Job | null = null;
@@ -124,7 +123,6 @@ export class ModbusSession {
     this.backstopAt = Infinity;
     const raw = this.raw;
     this.raw = null;
-    this.watch = null;
     if (raw) await this.release(raw);
   }
 
@@ -144,8 +142,8 @@ export class ModbusSession {
     if (this.closed) return this.settle(job, false, this.closedError(job));
     const { call } = job;
     raw.setID(call.unitId);
-    raw.setTimeout(call.timeoutMs); // modbus-serial arms its timer when the frame is written, with the value set now
-    const sent: Sent = { job, raw, watch: this.watch, deadline: Date.now() + call.timeoutMs + GUARD_MS };
+    raw.setTimeout(call.timeoutMs); // the link arms its timer when the frame is written, with the value set now
+    const sent: Sent = { job, raw, deadline: Date.now() + call.timeoutMs + GUARD_MS };
     this.sent = sent;
     if (sent.deadline < this.backstopAt) this.armBackstop(sent.deadline);
     let reply: Promise<unknown>;
@@ -179,11 +177,8 @@ export class ModbusSession {
     this.fail(sent, toModbusError(err, sent.job.call.context(), 'request'));
   }
 
-  /** Names a truncated frame, drops a connection whose framing is lost, then settles the call. */
-  private fail(sent: Sent, error: ModbusError): void {
-    const partial = error.kind === 'timeout' ? sent.watch?.partial() : undefined;
-    const truncated = partial && `${sent.job.call.context()}: truncated frame: ${partial}, then silence`;
-    const e = truncated ? new ModbusError('bad-response', truncated, { cause: error }) : error;
+  /** Drops a connection whose framing is lost, then settles the call. */
+  private fail(sent: Sent, e: ModbusError): void {
     const framingLost = this.transport.kind === 'tcp' && (e.kind === 'timeout' || e.kind === 'bad-response');
     if (e.kind === 'connection' || framingLost)
       void this.drop(sent.raw).then(() => this.settle(sent.job, false, e));
@@ -224,20 +219,10 @@ export class ModbusSession {
     this.fail(sent, new ModbusError('timeout', `${sent.job.call.context()}: no response (timed out)`));
   };
 
-  /** Bytes no Modbus TCP frame can start with: the request in flight fails now instead of timing out. */
-  private garbage(raw: RawModbus, what: string): void {
-    const sent = this.sent;
-    if (sent !== null && sent.raw === raw) {
-      this.sent = null;
-      this.fail(sent, new ModbusError('bad-response', `${sent.job.call.context()}: garbage frame: ${what}`));
-    } else void this.drop(raw);
-  }
-
   /** The peer closed the connection: the request in flight fails now. */
   private lost(raw: RawModbus): void {
     if (this.raw !== raw) return;
     this.raw = null;
-    this.watch = null;
     const sent = this.sent;
     if (sent !== null && sent.raw === raw) {
       this.sent = null;
@@ -248,7 +233,7 @@ export class ModbusSession {
   /** (Re)opens the transport; any failure is kind 'connection'. */
   private async connect(): Promise<RawModbus> {
     if (this.raw) await this.drop(this.raw);
-    const raw = newRawModbus();
+    const raw = this.transport.create();
     raw.setTimeout(this.transport.timeoutMs);
     raw.on('error', () => undefined); // serial port errors surface as failed requests, never as a crash
     raw.on('close', () => this.lost(raw));
@@ -265,16 +250,7 @@ export class ModbusSession {
       throw new ModbusError('connection', `${context}: client closed`);
     }
     this.raw = raw;
-    this.watch = this.transport.kind === 'tcp' ? this.watchFrames(raw) : null;
     return raw;
-  }
-
-  private watchFrames(raw: RawModbus): MbapFrameWatch | null {
-    const socket = tcpSocketOf(raw);
-    if (!socket) return null;
-    const watch = new MbapFrameWatch((what) => this.garbage(raw, what));
-    socket.on('data', (chunk: Buffer) => watch.push(chunk));
-    return watch;
   }
 
   /** The connect, failed when it outlasts the backstop or the session is closed meanwhile. */
@@ -302,10 +278,7 @@ export class ModbusSession {
   }
 
   private async drop(raw: RawModbus): Promise<void> {
-    if (this.raw === raw) {
-      this.raw = null;
-      this.watch = null;
-    }
+    if (this.raw === raw) this.raw = null;
     await this.release(raw);
   }
 

@@ -221,8 +221,8 @@ describe('named faults: each a named error and a quality flag on its points, nev
       'bad-response',
       /: truncated frame: 11 of the 13 bytes its MBAP header announced, then silence$/,
     ],
-    ['truncated reply', 'bad-response', /Data length error/],
-    ['wrong unit id', 'bad-response', /expected address 1 got 2/],
+    ['truncated reply', 'bad-response', /: reply byte count 4 with 3 data byte\(s\); the request needs 4$/],
+    ['wrong unit id', 'bad-response', /: reply from unit 2, the request went to unit 1$/],
   ])(
     '%s: %s on every point of the device, the neighbour unaffected, one log line each way',
     async (f, code, named) => {
