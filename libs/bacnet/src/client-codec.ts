@@ -12,10 +12,11 @@ import {
   objectTypeName,
   objectTypeNumber,
   propertyName,
+  propertyNumber,
   segmentationName,
 } from './names.js';
 import { comparablePeer } from './transactions.js';
-import type { AnyObjectRef, CovNotification, DiscoveredDevice, RpmResult } from './types.js';
+import type { AnyObjectRef, CovNotification, DiscoveredDevice, PropertySpec, RpmResult } from './types.js';
 import { fromAppDataList } from './values.js';
 import type { BacnetValue } from './values.js';
 import { ASN1_ARRAY_ALL, ApplicationTag } from './vendor.js';
@@ -96,6 +97,26 @@ export interface AskedSpec {
   object: AnyObjectRef;
   objectId: LibObjectId;
   properties: { name: string; id: number; index: number }[];
+}
+
+/**
+ * What a ReadPropertyMultiple asks, numbered: a property is a name (the whole
+ * value) or { property, index } (one array element, index ≥ 1).
+ */
+export function askedOf(specs: { object: AnyObjectRef; properties: PropertySpec[] }[]): AskedSpec[] {
+  return specs.map((s) => ({
+    object: s.object,
+    objectId: toLibObjectId(s.object),
+    properties: s.properties.map((p) => {
+      const name = typeof p === 'string' ? p : p.property;
+      const index = typeof p === 'string' ? ASN1_ARRAY_ALL : p.index;
+      // The library leaves index 0 out of the request (it reads as "the whole array"): refuse it here.
+      if (index !== ASN1_ARRAY_ALL && !(Number.isInteger(index) && index >= 1)) {
+        throw new RangeError(`read-property-multiple of ${name}[${index}]: array index must be ≥ 1`);
+      }
+      return { name, id: propertyNumber(name), index };
+    }),
+  }));
 }
 
 /** One result per property answered, named as it was asked, each a value or the device's error. */

@@ -3,14 +3,23 @@
  * confirmed request goes through Transactions (transactions.ts): our own
  * invoke ids and timer (STACK.md trap 1), answers matched by invoke id *and*
  * peer, named errors (trap 3), segmented answers refused. Every I-Am heard
- * updates the address bindings (bindings.ts); with a BBMD configured the client
+ * updates the address bindings (bindings.ts) and reaches the Who-Is rounds
+ * and listeners (who-is.ts); with a BBMD configured the client
  * registers as a foreign device (foreign-device.ts) and broadcasts through it.
  * Addresses are 'host:port'; properties kebab-case names.
  */
 import type { BacnetDataType } from '#libs/profiles';
 import { DeviceBindings } from './bindings.js';
 import type { Binding } from './bindings.js';
-import { covNotificationOf, describe, iAmOf, rpmResultsOf, senderOf, toLibObjectId } from './client-codec.js';
+import {
+  askedOf,
+  covNotificationOf,
+  describe,
+  iAmOf,
+  rpmResultsOf,
+  senderOf,
+  toLibObjectId,
+} from './client-codec.js';
 import { BacnetError, notifySafely, toBacnetError } from './errors.js';
 import { ForeignDeviceRegistration } from './foreign-device.js';
 import type { ForeignDeviceStatus } from './foreign-device.js';
@@ -21,6 +30,7 @@ import type { RpmChannel } from './rpm-request.js';
 import type { RawAnswer } from './raw-requests.js';
 import { Transactions } from './transactions.js';
 import { UdpTransport, broadcastWithPort } from './transport.js';
+import { IAmListeners } from './who-is.js';
 import type {
   AnyObjectRef,
   CovNotification,
@@ -31,7 +41,7 @@ import type {
 } from './types.js';
 import { defaultDataType, fromAppDataList, toWriteAppData } from './values.js';
 import type { BacnetValue } from './values.js';
-import { ASN1_ARRAY_ALL, ASN1_MAX_INSTANCE, ConfirmedServiceChoice, createLibClient } from './vendor.js';
+import { ASN1_MAX_INSTANCE, ConfirmedServiceChoice, createLibClient } from './vendor.js';
 import type { LibAddress, LibClient, LibServiceContent } from './vendor.js';
 
 export interface BacnetClientOptions {
@@ -70,9 +80,8 @@ export class BacnetClient {
   private readonly deviceBindings = new DeviceBindings();
   private foreign?: ForeignDeviceRegistration;
   private badDatagrams = 0;
-  private readonly iAmListeners = new Set<(d: DiscoveredDevice) => void>();
+  private readonly iAms = new IAmListeners();
   private readonly covListeners = new Set<(n: CovNotification) => void>();
-  private readonly pendingWhoIs = new Set<() => void>();
   private readonly raw = new RawRequests();
   /** ReadPropertyMultiple encoded by us (rpm-request.ts); undefined if the library's request table is not ours. */
   private rpm?: RpmChannel;
@@ -155,7 +164,7 @@ export class BacnetClient {
     if (this.closed) return;
     this.closed = true;
     this.foreign?.stop();
-    for (const finish of [...this.pendingWhoIs]) finish();
+    this.iAms.finishAll();
     this.lib?.close();
     await this.transport?.closed;
   }
@@ -192,27 +201,7 @@ export class BacnetClient {
     o: { address?: string; lowLimit?: number; highLimit?: number; waitMs?: number } = {},
   ): Promise<DiscoveredDevice[]> {
     const lib = this.requireLib();
-    const ranged = o.lowLimit !== undefined || o.highLimit !== undefined;
-    const low = o.lowLimit ?? 0;
-    const high = o.highLimit ?? ASN1_MAX_INSTANCE;
-    const found = new Map<string, DiscoveredDevice>();
-    return new Promise((resolve) => {
-      const finish = (): void => {
-        clearTimeout(timer);
-        this.iAmListeners.delete(listener);
-        this.pendingWhoIs.delete(finish);
-        resolve([...found.values()]);
-      };
-      const listener = (d: DiscoveredDevice): void => {
-        if (d.deviceInstance < low || d.deviceInstance > high) return;
-        found.set(`${d.address}|${d.deviceInstance}`, d);
-        // Asking for exactly one instance: the first answer is the answer.
-        if (ranged && low === high) finish();
-      };
-      const timer = setTimeout(finish, o.waitMs ?? 1000);
-      this.iAmListeners.add(listener);
-      this.pendingWhoIs.add(finish);
-      const range = ranged ? { lowLimit: low, highLimit: high } : {};
+    return this.iAms.round(o, (range) => {
       if (o.address) lib.whoIs({ address: o.address }, range);
       else if (this.o.bbmd)
         lib.whoIs({ address: this.o.bbmd.address, distributeBroadcastToNetwork: true }, range);
@@ -222,8 +211,7 @@ export class BacnetClient {
 
   /** Every I-Am this client hears, asked for or not. Returns an unsubscribe function. */
   onIAm(cb: (d: DiscoveredDevice) => void): () => void {
-    this.iAmListeners.add(cb);
-    return () => this.iAmListeners.delete(cb);
+    return this.iAms.listen(cb);
   }
 
   /** ReadProperty (ASHRAE 135 §15.5). */
@@ -261,19 +249,7 @@ export class BacnetClient {
     specs: { object: AnyObjectRef; properties: PropertySpec[] }[],
   ): Promise<RpmResult[]> {
     if (specs.length === 0) return [];
-    const asked = specs.map((s) => ({
-      object: s.object,
-      objectId: toLibObjectId(s.object),
-      properties: s.properties.map((p) => {
-        const name = typeof p === 'string' ? p : p.property;
-        const index = typeof p === 'string' ? ASN1_ARRAY_ALL : p.index;
-        // The library leaves index 0 out of the request (it reads as "the whole array"): refuse it here.
-        if (index !== ASN1_ARRAY_ALL && !(Number.isInteger(index) && index >= 1)) {
-          throw new RangeError(`read-property-multiple of ${name}[${index}]: array index must be ≥ 1`);
-        }
-        return { name, id: propertyNumber(name), index };
-      }),
-    }));
+    const asked = askedOf(specs);
     // The library reads only id and index of each property: the asked entries serve as they are.
     const libSpecs = asked.map((s) => ({ objectId: s.objectId, properties: s.properties }));
     const context = `read-property-multiple (${specs.length} objects) at ${address}`;
@@ -395,7 +371,7 @@ export class BacnetClient {
     const d = iAmOf(c);
     if (!d) return;
     this.deviceBindings.learn(d);
-    for (const l of [...this.iAmListeners]) notifySafely(l, d);
+    this.iAms.heard(d);
   }
 
   private handleCov(c: LibServiceContent, confirmed: boolean): void {

@@ -12,6 +12,7 @@
  */
 import type { BacnetValue } from '#libs/schedules';
 import { Asn1Error, Asn1Writer, TAG } from './asn1-tags.js';
+import { propertyNumber } from './names.js';
 import {
   SERVICE_READ_PROPERTY,
   SERVICE_WRITE_PROPERTY,
@@ -48,6 +49,19 @@ export interface ScheduleObjectDef {
   name: string;
   /** Every write to the object is refused with property/write-access-denied (a locked controller). */
   readOnly?: boolean;
+  /**
+   * Writes of these properties (kebab-case names, e.g. 'exception-schedule')
+   * are refused with property/write-access-denied, the rest accepted: an
+   * object that refuses a transfer partway, for tests of what a writer does then.
+   */
+  lockedProperties?: string[];
+  /**
+   * After this many accepted writes, every write is refused with
+   * property/write-access-denied: an object locked in the middle of a
+   * transfer (by an operator at the panel, say), so that even putting back
+   * what was written fails.
+   */
+  writesBeforeLock?: number;
 }
 
 /** An answer frame, and the originator to send it to when the request came through a BBMD. */
@@ -115,8 +129,12 @@ function oneDatatype(values: BacnetValue[]): Failure | undefined {
 
 class StoredObject {
   readonly values = new Map<number, Buffer>();
+  private readonly locked: ReadonlySet<number>;
+  private writesLeft: number;
 
   constructor(readonly def: ScheduleObjectDef) {
+    this.locked = new Set((def.lockedProperties ?? []).map(propertyNumber));
+    this.writesLeft = def.writesBeforeLock ?? Infinity;
     const type = def.type === 'schedule' ? ObjectType.SCHEDULE : ObjectType.CALENDAR;
     const w = (f: (w: Asn1Writer) => Asn1Writer): Buffer => f(new Asn1Writer()).toBuffer();
     this.values.set(
@@ -171,7 +189,8 @@ class StoredObject {
   write(propertyId: number, index: number | undefined, value: Buffer): Failure | undefined {
     if (!this.values.has(propertyId)) return [ErrorClass.PROPERTY, ErrorCode.UNKNOWN_PROPERTY];
     const check = WRITABLE.get(propertyId);
-    if (this.def.readOnly || !check) return [ErrorClass.PROPERTY, ErrorCode.WRITE_ACCESS_DENIED];
+    if (this.def.readOnly || !check || this.locked.has(propertyId) || this.writesLeft <= 0)
+      return [ErrorClass.PROPERTY, ErrorCode.WRITE_ACCESS_DENIED];
     let whole = value;
     if (index !== undefined) {
       const array = ARRAYS.get(propertyId);
@@ -194,6 +213,7 @@ class StoredObject {
       throw err;
     }
     this.values.set(propertyId, Buffer.from(whole));
+    this.writesLeft--;
     return undefined;
   }
 }

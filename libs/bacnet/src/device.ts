@@ -1,45 +1,32 @@
 /**
  * The simulator's half: a BACnet/IP device over @bacnet-js/client's server-side
  * events. It answers Who-Is, ReadProperty, ReadPropertyMultiple, WriteProperty
- * and SubscribeCOV from an ObjectTable (device-objects.ts), always replying to
- * the requester's own address (STACK.md trap 6), and can be told to fall
- * silent or answer late.
+ * and SubscribeCOV from an ObjectTable (device-objects.ts; the confirmed
+ * services in device-services.ts), always replying to the requester's own
+ * address (STACK.md trap 6), and can be told to fall silent or answer late.
  */
-import { fail, isFailure } from './app-data.js';
 import { AnswerCache } from './device-answers.js';
 import { notifySafely } from './errors.js';
 import type { DeviceInfo } from './device-info.js';
 import { CovSubscriptions } from './device-cov.js';
-import type { CovStats, Subscription } from './device-cov.js';
+import type { CovStats } from './device-cov.js';
 import { ObjectTable } from './device-objects.js';
 import { ScheduleObjects } from './device-schedules.js';
 import type { ScheduleObjectDef } from './device-schedules.js';
 import type { DeviceObjectDef, ObjectState } from './device-objects.js';
+import {
+  answerReadProperty,
+  answerReadPropertyMultiple,
+  answerSubscribeCov,
+  answerWriteProperty,
+  requester,
+} from './device-services.js';
+import type { DeviceServiceContext } from './device-services.js';
 import { UdpTransport, broadcastWithPort } from './transport.js';
 import type { ObjectRef } from './types.js';
-import { encodeAbort, encodeIAm, encodeReject } from './wire.js';
-import { readPropertyAckSize, readPropertyMultipleAckSize } from './apdu-size.js';
-import {
-  ASN1_ARRAY_ALL,
-  AbortReason,
-  ConfirmedServiceChoice,
-  ErrorClass,
-  ErrorCode,
-  ObjectType,
-  RejectReason,
-  Segmentation,
-  createLibClient,
-} from './vendor.js';
-import type {
-  LibAddress,
-  LibClient,
-  LibServiceContent,
-  ReadPropertyMultiplePayload,
-  ReadPropertyPayload,
-  SubscribeCovPayload,
-  WhoIsPayload,
-  WritePropertyPayload,
-} from './vendor.js';
+import { encodeIAm } from './wire.js';
+import { Segmentation, createLibClient } from './vendor.js';
+import type { LibClient, LibServiceContent, WhoIsPayload } from './vendor.js';
 
 export type { DeviceObjectDef, ObjectState } from './device-objects.js';
 export type { CovStats } from './device-cov.js';
@@ -102,6 +89,7 @@ export class BacnetDevice {
   private readonly cov: CovSubscriptions;
   private readonly answers: AnswerCache;
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly services: DeviceServiceContext;
 
   constructor(private readonly o: BacnetDeviceOptions) {
     this.info = {
@@ -119,6 +107,19 @@ export class BacnetDevice {
     this.schedules = new ScheduleObjects(o.scheduleObjects);
     this.cov = new CovSubscriptions(this.table, o.deviceInstance, () => this.lib);
     this.answers = new AnswerCache(() => this.table.version);
+    this.services = {
+      info: this.info,
+      table: this.table,
+      cov: this.cov,
+      lib: () => this.lib,
+      send: (frame, to) => this.transport?.sendFrame(frame, to),
+      offline: () => this.fault.offline,
+      later: (fn) => this.later(fn),
+      commanded: (ref, value, priority) => {
+        for (const l of this.writeListeners) notifySafely(() => l(ref, value, priority), undefined);
+      },
+      changed: (ref) => this.notifyCov(ref),
+    };
   }
 
   async start(): Promise<{ port: number }> {
@@ -140,12 +141,15 @@ export class BacnetDevice {
     });
     lib.on('error', () => undefined);
     lib.on('whoIs', (c) => notifySafely((x: LibServiceContent) => this.onWhoIs(x), c));
-    lib.on('readProperty', (c) => notifySafely((x: LibServiceContent) => this.onReadProperty(x), c));
+    const services = this.services;
+    lib.on('readProperty', (c) => notifySafely((x: LibServiceContent) => answerReadProperty(services, x), c));
     lib.on('readPropertyMultiple', (c) =>
-      notifySafely((x: LibServiceContent) => this.onReadPropertyMultiple(x), c),
+      notifySafely((x: LibServiceContent) => answerReadPropertyMultiple(services, x), c),
     );
-    lib.on('writeProperty', (c) => notifySafely((x: LibServiceContent) => this.onWriteProperty(x), c));
-    lib.on('subscribeCov', (c) => notifySafely((x: LibServiceContent) => this.onSubscribeCov(x), c));
+    lib.on('writeProperty', (c) =>
+      notifySafely((x: LibServiceContent) => answerWriteProperty(services, x), c),
+    );
+    lib.on('subscribeCov', (c) => notifySafely((x: LibServiceContent) => answerSubscribeCov(services, x), c));
     try {
       await transport.listening;
     } catch (err) {
@@ -202,7 +206,7 @@ export class BacnetDevice {
   // ---- service handlers -------------------------------------------------------------------------------------------
 
   private onWhoIs(c: LibServiceContent): void {
-    const to = this.requester(c);
+    const to = requester(c);
     if (!to || this.fault.offline) return;
     const p = (c.payload ?? {}) as WhoIsPayload;
     const id = this.info.deviceInstance;
@@ -232,136 +236,6 @@ export class BacnetDevice {
     return this.transport!.getBroadcastAddress();
   }
 
-  private onReadProperty(c: LibServiceContent): void {
-    const to = this.requester(c);
-    if (!to || c.invokeId === undefined || this.fault.offline) return;
-    const invokeId = c.invokeId;
-    const p = c.payload as ReadPropertyPayload;
-    const r = this.table.read(p.objectId, p.property.id, p.property.index);
-    const objectId = this.table.isDevice(p.objectId)
-      ? { type: ObjectType.DEVICE, instance: this.info.deviceInstance }
-      : p.objectId;
-    this.later(() => {
-      if (isFailure(r)) {
-        this.lib?.errorResponse(
-          to,
-          ConfirmedServiceChoice.READ_PROPERTY,
-          invokeId,
-          r.errorClass,
-          r.errorCode,
-        );
-      } else if (
-        readPropertyAckSize(p.property.id, indexOf(p.property.index), r.values) > this.info.maxApdu
-      ) {
-        this.transport?.sendFrame(encodeAbort(invokeId, AbortReason.SEGMENTATION_NOT_SUPPORTED), to.address!);
-      } else {
-        this.lib?.readPropertyResponse(to, invokeId, objectId, p.property, r.values);
-      }
-    });
-  }
-
-  private onReadPropertyMultiple(c: LibServiceContent): void {
-    const to = this.requester(c);
-    if (!to || c.invokeId === undefined || this.fault.offline) return;
-    const invokeId = c.invokeId;
-    if (!this.info.supportsRpm) {
-      this.later(() =>
-        this.transport?.sendFrame(encodeReject(invokeId, RejectReason.UNRECOGNIZED_SERVICE), to.address!),
-      );
-      return;
-    }
-    const p = c.payload as ReadPropertyMultiplePayload;
-    const results = this.table.readMultiple(p.properties);
-    const size = readPropertyMultipleAckSize(
-      results.map((r) => ({
-        values: r.values.map((v) => ({
-          propertyId: v.property.id,
-          index: indexOf(v.property.index),
-          value: v.value,
-        })),
-      })),
-    );
-    this.later(() => {
-      if (size > this.info.maxApdu) {
-        this.transport?.sendFrame(encodeAbort(invokeId, AbortReason.SEGMENTATION_NOT_SUPPORTED), to.address!);
-      } else {
-        this.lib?.readPropertyMultipleResponse(to, invokeId, results);
-      }
-    });
-  }
-
-  private onWriteProperty(c: LibServiceContent): void {
-    const to = this.requester(c);
-    if (!to || c.invokeId === undefined || this.fault.offline) return;
-    const invokeId = c.invokeId;
-    const p = c.payload as WritePropertyPayload;
-    const v = p.value;
-    const r = this.table.write(p.objectId, v.property.id, v.property.index, v.value, v.priority);
-    this.later(() => {
-      if (isFailure(r)) {
-        this.lib?.errorResponse(
-          to,
-          ConfirmedServiceChoice.WRITE_PROPERTY,
-          invokeId,
-          r.errorClass,
-          r.errorCode,
-        );
-      } else {
-        this.lib?.simpleAckResponse(to, ConfirmedServiceChoice.WRITE_PROPERTY, invokeId);
-      }
-    });
-    if (isFailure(r)) return;
-    const cmd = r.command;
-    if (cmd)
-      for (const l of this.writeListeners) notifySafely(() => l(r.ref, cmd.value, cmd.priority), undefined);
-    if (r.presentValueChanged) this.notifyCov(r.ref);
-  }
-
-  private onSubscribeCov(c: LibServiceContent): void {
-    const to = this.requester(c);
-    if (!to || c.invokeId === undefined || this.fault.offline) return;
-    const invokeId = c.invokeId;
-    if (!this.info.supportsCov) {
-      this.later(() =>
-        this.transport?.sendFrame(encodeReject(invokeId, RejectReason.UNRECOGNIZED_SERVICE), to.address!),
-      );
-      return;
-    }
-    const p = c.payload as SubscribeCovPayload;
-    const ref = this.table.refOf(p.monitoredObjectId);
-    const failure = ref
-      ? undefined
-      : this.table.isDevice(p.monitoredObjectId)
-        ? fail(ErrorClass.SERVICES, ErrorCode.COV_SUBSCRIPTION_FAILED)
-        : fail(ErrorClass.OBJECT, ErrorCode.UNKNOWN_OBJECT);
-    const subscriber = { address: to.address!, processId: p.subscriberProcessId };
-    let subscription: Subscription | undefined;
-    if (ref && p.cancellationRequest) this.cov.cancel({ ...subscriber, ref });
-    else if (ref) {
-      subscription = this.cov.subscribe({
-        ...subscriber,
-        ref,
-        confirmed: p.issueConfirmedNotifications ?? false,
-        lifetimeSeconds: p.lifetime ?? 0,
-      });
-    }
-    this.later(() => {
-      if (failure) {
-        this.lib?.errorResponse(
-          to,
-          ConfirmedServiceChoice.SUBSCRIBE_COV,
-          invokeId,
-          failure.errorClass,
-          failure.errorCode,
-        );
-        return;
-      }
-      this.lib?.simpleAckResponse(to, ConfirmedServiceChoice.SUBSCRIBE_COV, invokeId);
-      // §13.1.2: a new subscription gets the current values at once.
-      if (subscription) this.cov.send(subscription);
-    });
-  }
-
   /** Offline devices send nothing, notifications included. */
   private notifyCov(ref: ObjectRef): void {
     if (!this.fault.offline) this.cov.changed(ref);
@@ -387,13 +261,6 @@ export class BacnetDevice {
     return false;
   }
 
-  /** The requester's own address (a BBMD-forwarded request is answered directly, STACK.md trap 6). */
-  private requester(c: LibServiceContent): LibAddress | undefined {
-    const s = c.header?.sender;
-    const address = s?.forwardedFrom ?? s?.address;
-    return address ? { address } : undefined;
-  }
-
   /** Runs `fn` now, or after the configured delay fault. */
   private later(fn: () => void): void {
     const delay = this.fault.delayMs;
@@ -404,9 +271,4 @@ export class BacnetDevice {
     }, delay);
     this.timers.add(t);
   }
-}
-
-/** The array index of a property reference, undefined for the whole property. */
-function indexOf(index: number): number | undefined {
-  return index === ASN1_ARRAY_ALL ? undefined : index;
 }

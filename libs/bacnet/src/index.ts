@@ -41,5 +41,12 @@ export {
 } from './draft-profile.js';
 export { discover } from './discover-network.js';
 export type { DiscoverOptions, DiscoverResult, DraftedProfile } from './discover-network.js';
-export { readCalendar, readSchedule, writeCalendar, writeSchedule } from './schedule-client.js';
+export {
+  PartialWriteError,
+  readCalendar,
+  readSchedule,
+  writeCalendar,
+  writeSchedule,
+} from './schedule-client.js';
+export type { RestoreOutcome } from './schedule-client.js';
 export type { ScheduleObjectDef } from './device-schedules.js';

@@ -1,14 +1,16 @@
 /**
  * Schedule and Calendar objects between BacnetClient and BacnetDevice over
  * real UDP on loopback (both on port 0): what is written reads back the same,
- * device refusals come back as named BacnetErrors, and the library's own
- * requests to the same device keep working beside ours.
+ * device refusals come back as named BacnetErrors, a write refused partway
+ * puts back what it had written (and says what it could not), and the
+ * library's own requests to the same device keep working beside ours.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { BacnetCalendarObject, BacnetScheduleObject, BacnetSpecialEvent } from '#libs/schedules';
 import {
   BacnetClient,
   BacnetError,
+  PartialWriteError,
   readCalendar,
   readSchedule,
   writeCalendar,
@@ -104,6 +106,10 @@ describe('Schedule and Calendar objects over BACnet/IP', () => {
         { type: 'schedule', instance: 1, name: 'Schedule 1' },
         { type: 'schedule', instance: 2, name: 'Locked', readOnly: true },
         { type: 'calendar', instance: 1, name: 'Calendar 1' },
+        { type: 'schedule', instance: 3, name: 'Half-locked', lockedProperties: ['exception-schedule'] },
+        { type: 'schedule', instance: 4, name: 'Locks midway', writesBeforeLock: 2 },
+        { type: 'schedule', instance: 5, name: 'Schedule 5' },
+        { type: 'calendar', instance: 2, name: 'Fixed name', lockedProperties: ['object-name'] },
       ],
     });
     const { port } = await device.start();
@@ -152,6 +158,70 @@ describe('Schedule and Calendar objects over BACnet/IP', () => {
     expect(err).toMatchObject({ kind: 'error', errorClass: 'property', errorCode: 'write-access-denied' });
     expect(err.message).toContain('write-property schedule:2 effective-period');
     expect((await readSchedule(client, address, 2)).objectName).toBe('Locked');
+  });
+
+  it('a write refused partway puts back what it wrote, newest first, and says so', async () => {
+    const before = await readSchedule(client, address, 3);
+    const err = await bacnetErrorOf(writeSchedule(client, address, 3, SCHEDULE));
+    expect(err).toBeInstanceOf(PartialWriteError);
+    expect(err).toMatchObject({ kind: 'error', errorClass: 'property', errorCode: 'write-access-denied' });
+    const partial = err as PartialWriteError;
+    expect(partial.failure.message).toBe(
+      `BACnet error property/write-access-denied: write-property schedule:3 exception-schedule at ${address}`,
+    );
+    expect(partial.restore).toEqual([{ property: 'weekly-schedule' }, { property: 'effective-period' }]);
+    expect(partial.restored).toBe(true);
+    expect(err.message).toBe(`${partial.failure.message}; restored weekly-schedule, effective-period`);
+    expect(await readSchedule(client, address, 3)).toEqual(before);
+  });
+
+  it('a Calendar whose name is refused gets its old date list back', async () => {
+    const err = await bacnetErrorOf(writeCalendar(client, address, 2, CALENDAR));
+    expect((err as PartialWriteError).restore).toEqual([{ property: 'date-list' }]);
+    expect(await readCalendar(client, address, 2)).toEqual({ objectName: 'Fixed name', dateList: [] });
+  });
+
+  it('names by property what could not be put back when the object locks midway', async () => {
+    const err = await bacnetErrorOf(writeSchedule(client, address, 4, SCHEDULE));
+    expect(err).toMatchObject({ errorCode: 'write-access-denied' });
+    const partial = err as PartialWriteError;
+    expect(partial.failure.message).toContain('write-property schedule:4 exception-schedule');
+    expect(partial.restored).toBe(false);
+    expect(partial.restore.map((r) => [r.property, r.error?.errorCode])).toEqual([
+      ['weekly-schedule', 'write-access-denied'],
+      ['effective-period', 'write-access-denied'],
+    ]);
+    expect(err.message).toBe(
+      `${partial.failure.message}; NOT restored ` +
+        `weekly-schedule (BACnet error property/write-access-denied: write-property schedule:4 weekly-schedule at ${address}), ` +
+        `effective-period (BACnet error property/write-access-denied: write-property schedule:4 effective-period at ${address})`,
+    );
+    const left = await readSchedule(client, address, 4);
+    expect(left.weeklySchedule).toEqual(SCHEDULE.weeklySchedule);
+    expect(left.exceptionSchedule).toEqual([]);
+  });
+
+  it('a write left unanswered is put back too: the device may have taken it', async () => {
+    const before = await readSchedule(client, address, 5);
+    // The device takes the weekly schedule, but its acknowledgement is lost.
+    let lost = false;
+    const lossy = {
+      rawRequest: async (...args: Parameters<BacnetClient['rawRequest']>) => {
+        const answer = await client.rawRequest(...args);
+        if (args[1].startsWith('write-property schedule:5 weekly-schedule') && !lost) {
+          lost = true;
+          throw new BacnetError('timeout', `no BACnet answer: ${args[1]}`);
+        }
+        return answer;
+      },
+    };
+    const err = await bacnetErrorOf(writeSchedule(lossy, address, 5, SCHEDULE));
+    expect(err).toMatchObject({ kind: 'timeout' });
+    expect((err as PartialWriteError).restore).toEqual([
+      { property: 'weekly-schedule' },
+      { property: 'effective-period' },
+    ]);
+    expect(await readSchedule(client, address, 5)).toEqual(before);
   });
 
   it('the device refuses a weekly schedule of mixed datatypes as invalid-data-type', async () => {

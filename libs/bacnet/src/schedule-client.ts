@@ -6,10 +6,18 @@
  * value we cannot encode writes nothing; a device that refuses one property
  * fails with a BacnetError naming that property and the device's class/code
  * (e.g. property/write-access-denied, object/unknown-object).
+ *
+ * BACnet has no transaction over several properties, so a write is one
+ * WriteProperty per property, and a device may refuse the third after taking
+ * the first two. The old value of every property to be written is therefore
+ * read (as octets) before the first write; when a write fails after others
+ * went through, those are written back, newest first, and the failure is a
+ * PartialWriteError: the device's error for the refused property, and per
+ * property written before it whether its old value went back.
  */
 import type { BacnetCalendarObject, BacnetScheduleObject } from '#libs/schedules';
 import type { BacnetClient } from './client.js';
-import { BacnetError } from './errors.js';
+import { BacnetError, toBacnetError } from './errors.js';
 import {
   SERVICE_READ_PROPERTY,
   SERVICE_WRITE_PROPERTY,
@@ -45,8 +53,51 @@ const NAME_OF = new Map<number, string>([
   [P.DATE_LIST, 'date-list'],
 ]);
 
+/** A property written before the failure, and whether its old value went back (no error) or not. */
+export interface RestoreOutcome {
+  property: string;
+  error?: BacnetError;
+}
+
+/**
+ * A Schedule or Calendar write that failed after other properties were
+ * written. Kind, class, code and message start as the failure's own, so code
+ * that names BacnetErrors keeps naming it; `restore` tells what became of
+ * each property written before it, in the order they were put back.
+ */
+export class PartialWriteError extends BacnetError {
+  constructor(
+    readonly failure: BacnetError,
+    readonly restore: RestoreOutcome[],
+  ) {
+    super(
+      failure.kind,
+      `${failure.message}; ${describeRestore(restore)}`,
+      failure.errorClass,
+      failure.errorCode,
+    );
+  }
+
+  /** True when every property written before the failure holds its old value again. */
+  get restored(): boolean {
+    return this.restore.every((r) => r.error === undefined);
+  }
+}
+
+function describeRestore(restore: RestoreOutcome[]): string {
+  const back = restore.filter((r) => !r.error).map((r) => r.property);
+  const notBack = restore.filter((r) => r.error).map((r) => `${r.property} (${r.error!.message})`);
+  return [
+    ...(back.length > 0 ? [`restored ${back.join(', ')}`] : []),
+    ...(notBack.length > 0 ? [`NOT restored ${notBack.join(', ')}`] : []),
+  ].join('; ');
+}
+
+/** All these calls need of a client: its confirmed requests with our own encoding. */
+export type ScheduleClient = Pick<BacnetClient, 'rawRequest'>;
+
 interface Target {
-  client: BacnetClient;
+  client: ScheduleClient;
   address: string;
   kind: Kind;
   instance: number;
@@ -104,7 +155,7 @@ function encodeAll(what: string, values: [number, () => Buffer][]): [number, Buf
 
 /** Reads a Schedule object's name, effective period, weekly and exception schedules and default. */
 export async function readSchedule(
-  client: BacnetClient,
+  client: ScheduleClient,
   address: string,
   instance: number,
 ): Promise<BacnetScheduleObject> {
@@ -125,7 +176,7 @@ export async function readSchedule(
  * refuse to rename, so an unchanged name is not written).
  */
 export async function writeSchedule(
-  client: BacnetClient,
+  client: ScheduleClient,
   address: string,
   instance: number,
   obj: BacnetScheduleObject,
@@ -144,7 +195,7 @@ export async function writeSchedule(
 
 /** Reads a Calendar object's name and date list. */
 export async function readCalendar(
-  client: BacnetClient,
+  client: ScheduleClient,
   address: string,
   instance: number,
 ): Promise<BacnetCalendarObject> {
@@ -158,7 +209,7 @@ export async function readCalendar(
 
 /** Writes a Calendar object's date list, and its name when it differs. */
 export async function writeCalendar(
-  client: BacnetClient,
+  client: ScheduleClient,
   address: string,
   instance: number,
   obj: BacnetCalendarObject,
@@ -172,11 +223,46 @@ export async function writeCalendar(
   await writeValues(t, values, obj.objectName);
 }
 
-/** The name is read first: it proves the object is there before anything is written. */
+/**
+ * Reads the old octets of every property to be written (the name first: it
+ * proves the object is there before anything is written), then writes them
+ * in order; on a failure after the first write, puts back what was written.
+ */
 async function writeValues(t: Target, values: [number, Buffer][], name: string): Promise<void> {
-  const current = await read(t, P.OBJECT_NAME, decodeCharacterString);
-  for (const [id, value] of values) {
-    if (id === P.OBJECT_NAME && current === name) continue;
-    await write(t, id, value);
+  const current = await read(t, P.OBJECT_NAME, (v) => ({
+    octets: Buffer.from(v),
+    name: decodeCharacterString(v),
+  }));
+  const toWrite = values.filter(([id]) => id !== P.OBJECT_NAME || current.name !== name);
+  const old = new Map<number, Buffer>([[P.OBJECT_NAME, current.octets]]);
+  for (const [id] of toWrite) if (!old.has(id)) old.set(id, await read(t, id, (v) => Buffer.from(v)));
+  const written: number[] = [];
+  for (const [id, value] of toWrite) {
+    try {
+      await write(t, id, value);
+    } catch (err) {
+      const failure = toBacnetError(err, contextOf('write-property', t, id));
+      // No answer, or one we could not read: the device may have taken the value, so it is put back too.
+      const unknown = failure.kind === 'timeout' || failure.kind === 'decode';
+      const undo = unknown ? [...written, id] : written;
+      if (written.length === 0 && !unknown) throw err;
+      throw new PartialWriteError(failure, await restore(t, undo.reverse(), old));
+    }
+    written.push(id);
   }
+}
+
+/** Writes back each property's old octets; a refusal is reported, not thrown, and the rest are still tried. */
+async function restore(t: Target, ids: number[], old: Map<number, Buffer>): Promise<RestoreOutcome[]> {
+  const out: RestoreOutcome[] = [];
+  for (const id of ids) {
+    const property = NAME_OF.get(id) ?? String(id);
+    try {
+      await write(t, id, old.get(id)!);
+      out.push({ property });
+    } catch (err) {
+      out.push({ property, error: toBacnetError(err, contextOf('write-property', t, id)) });
+    }
+  }
+  return out;
 }

@@ -1,20 +1,18 @@
 /**
  * Time for the link monitor, injected (CONVENTIONS.md habit 6): the real clock
  * for the controller, FakeClock for tests, which moves only when told and fires
- * each timer at exactly its due time. LinkClock has the same shape as
- * libs/fieldbus's Clock, so the controller can hand one clock to both.
+ * each timer at exactly its due time. LinkClock is libs/fieldbus's Clock under
+ * the name this library has always exported, so the controller hands one clock
+ * to both; the fakes stay apart because this one advances synchronously (the
+ * link monitor starts no promises) and libs/fieldbus's lets promises settle.
  */
+import type { Clock, TimerHandle } from '#libs/fieldbus';
 
 /** Whatever the clock's setTimeout returns; only that clock's clearTimeout understands it. */
-export type LinkTimerHandle = object | number;
+export type LinkTimerHandle = TimerHandle;
 
-export interface LinkClock {
-  /** Epoch ms. */
-  now(): number;
-  /** Calls `fn` once, `ms` from now. */
-  setTimeout(fn: () => void, ms: number): LinkTimerHandle;
-  clearTimeout(handle: LinkTimerHandle): void;
-}
+/** now() in epoch ms; setTimeout calls `fn` once, `ms` from now. */
+export type LinkClock = Clock;
 
 /** Date.now and setTimeout; timers are unref'd so a pending deadline never keeps a process alive. */
 export const systemLinkClock: LinkClock = {

@@ -7,17 +7,20 @@ import { describe, expect, it } from '@jest/globals';
 import { BehaviorSubject, Subject } from 'rxjs';
 import type { Logger } from 'pino';
 import type { AlarmDto, AlarmKind, DeviceHealthDto } from '#libs/contracts';
+import type { LoadedSite } from '#libs/profiles';
 import type { Version } from '#libs/snapshots';
 import type {
   ConfigurationPort,
   ConfigurationState,
   ControllerSchedule,
 } from '../configuration/configuration.port.js';
+import { LiveValues } from '../points/live-values.js';
 import type { WriteResult } from '../writes/write.service.js';
 import type { AlarmPort } from './alarm.service.js';
 import type { AlarmCondition } from './alarm-store.js';
 import { CommFailAlarms } from './comm-fail-alarms.js';
 import type { Timers } from './detector-support.js';
+import { LimitAlarms } from './limit-alarms.js';
 import { SCHEDULE_CHECK_MS, ScheduleAlarms } from './schedule-alarms.js';
 import { WriteFailureAlarms } from './write-failure-alarms.js';
 
@@ -227,5 +230,48 @@ describe('ScheduleAlarms', () => {
     const d = new ScheduleAlarms(new FakeAlarms(), { now: () => 0 }, timers, silent, undefined);
     d.onApplicationBootstrap();
     expect(timers.pending).toEqual([]);
+  });
+});
+
+describe('LimitAlarms', () => {
+  const site = {
+    devices: [{ id: 'm', profile: 'p.yaml', pollIntervalMs: 1000 }],
+    profiles: {
+      'p.yaml': { points: [{ id: 'power', name: 'Power', kind: 'analog', access: 'read', unit: 'kW' }] },
+    },
+    alarmLimits: [{ point: 'm.power', high: 50, deadband: 2 }],
+  } as unknown as LoadedSite;
+
+  it('reads each point raw on every scan, and builds its PointDto only when an alarm changes', async () => {
+    const scans$ = new Subject<{ deviceId: string }>();
+    let now = 0;
+    const clock = { now: () => now };
+    const live = new LiveValues(site, clock);
+    let dtos = 0;
+    const counted = {
+      raw: (key: string) => live.raw(key),
+      get: (key: string) => (dtos++, live.get(key)),
+    };
+    const alarms = new FakeAlarms();
+    const d = new LimitAlarms(site, { scans$ }, counted, clock, alarms, silent);
+    d.onApplicationBootstrap();
+    const scan = async (value: number | 'fail') => {
+      now += 1000;
+      if (value === 'fail') live.fail('m', 'power');
+      else live.update('m', 'power', value, now);
+      scans$.next({ deviceId: 'm' });
+      await d.idle();
+    };
+    await scan(40);
+    await scan(60);
+    expect(alarms.log).toEqual([
+      'raise limit-high m.power by limits: m.power (Power) 60 kW above high limit 50 kW',
+    ]);
+    await scan(49); // inside the deadband: stays raised
+    await scan('fail'); // no evidence either way
+    await scan(48);
+    expect(alarms.log.slice(1)).toEqual(['clear limit-high m.power by limits']);
+    expect(dtos).toBe(2);
+    d.onModuleDestroy();
   });
 });

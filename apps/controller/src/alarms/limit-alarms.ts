@@ -34,7 +34,7 @@ export class LimitAlarms extends Detector implements OnApplicationBootstrap {
   constructor(
     @Inject(SITE) private readonly site: LoadedSite,
     @Inject(ScannerService) private readonly scanner: { readonly scans$: Observable<{ deviceId: string }> },
-    @Inject(LiveValues) private readonly live: Pick<LiveValues, 'get'>,
+    @Inject(LiveValues) private readonly live: Pick<LiveValues, 'raw' | 'get'>,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(AlarmService) private readonly alarms: AlarmPort,
     @Inject(LOGGER) log: Logger,
@@ -68,15 +68,18 @@ export class LimitAlarms extends Detector implements OnApplicationBootstrap {
   private evaluate(deviceId: string): void {
     const now = this.clock.now();
     for (const monitor of this.monitors.get(deviceId) ?? []) {
-      const point = this.live.get(monitor.limit.point);
-      const value = point?.quality === 'good' ? point.value : null;
-      for (const t of monitor.step(value, now)) this.report(monitor, point!, t);
+      // Per point per scan: the raw value, not a PointDto; the DTO (name, unit) only when an alarm changes.
+      const live = this.live.raw(monitor.limit.point);
+      const value = live?.quality === 'good' ? live.value : null;
+      for (const t of monitor.step(value, now)) this.report(monitor, t);
     }
   }
 
-  private report(monitor: LimitMonitor, point: PointDto, t: LimitTransition): void {
+  /** Only a good value makes a transition (LimitMonitor.step), so the point is known here. */
+  private report(monitor: LimitMonitor, t: LimitTransition): void {
     const kind = t.side === 'high' ? 'limit-high' : 'limit-low';
     const key = monitor.limit.point;
+    const point: PointDto = this.live.get(key)!;
     const unit = point.unit ? ` ${point.unit}` : '';
     if (t.action === 'raise') {
       const where = t.side === 'high' ? 'above high' : 'below low';

@@ -48,4 +48,16 @@ describe('LiveValues', () => {
     live.update('m', 'power', 6, 1);
     expect(live.error('m.power')).toBeNull();
   });
+
+  it('gives value, quality and time raw, stale derived as in the DTO', () => {
+    let now = 0;
+    const live = new LiveValues(site, { now: () => now });
+    expect(live.raw('m.power')).toEqual({ value: null, quality: 'comm-fail', at: null });
+    live.update('m', 'power', 7, 500);
+    expect(live.raw('m.power')).toEqual({ value: 7, quality: 'good', at: 500 });
+    now = 3501;
+    expect(live.raw('m.power')).toEqual({ value: 7, quality: 'stale', at: 500 });
+    expect(live.raw('m.power')?.quality).toBe(live.get('m.power')?.quality);
+    expect(live.raw('m.nope')).toBeUndefined();
+  });
 });

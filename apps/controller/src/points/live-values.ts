@@ -32,6 +32,15 @@ interface LiveValue {
   intervalMs: number;
 }
 
+/** A point's live value as scan-rate readers need it: no DTO, no date string. */
+export interface RawLiveValue {
+  value: number | null;
+  /** As in the DTO: `stale` derived at read time. */
+  quality: PointQuality;
+  /** Epoch ms of the last good read, null before the first. */
+  at: number | null;
+}
+
 /** Globally unique point id: point ids are unique within a device, device ids within a site. */
 export function pointKey(deviceId: string, pointId: string): string {
   return `${deviceId}.${pointId}`;
@@ -103,6 +112,12 @@ export class LiveValues {
   get(key: string): PointDto | undefined {
     const v = this.values.get(key);
     return v && this.toDto(key, v);
+  }
+
+  /** Value, quality and time only, for readers that run on every scan (limit alarms): get() builds a whole PointDto. */
+  raw(key: string): RawLiveValue | undefined {
+    const v = this.values.get(key);
+    return v && { value: v.value, quality: this.effectiveQuality(v), at: v.updatedAt };
   }
 
   private effectiveQuality(v: LiveValue): PointQuality {

@@ -9,6 +9,10 @@
  *       holds what a Schedule may not (mixed datatypes)
  *   502 any other device error, reject or abort, or an undecodable answer
  *   504 the device did not answer
+ * A write refused after other properties went through keeps the refusal's
+ * status; what was written before it is put back (libs/bacnet
+ * PartialWriteError, whose message the detail carries), naming per property
+ * whether its old value went back.
  */
 import { BacnetError } from '#libs/bacnet';
 import { BacnetConversionError, formatScheduleIssue } from '#libs/schedules';

@@ -5,7 +5,8 @@
  * (free ports), through the HTTP routes: a schedule
  * with weekly entries, every kind of exception and an effective period, and
  * a calendar, exported and imported back unchanged; device refusals as named
- * problem details. The configuration editor is an in-memory double with the
+ * problem details; an export the device refuses partway leaves the object as
+ * it was, or names the properties it could not put back. The configuration editor is an in-memory double with the
  * ConfigurationService's edit contract (a draft, committed whole or not).
  */
 import { resolve } from 'node:path';
@@ -104,11 +105,14 @@ describe('schedule import and export with a simulated BACnet device', () => {
   let base: string;
   let editor: MemoryEditor;
   let objects: BacnetScheduleObjects;
+  /** The device's 'host:port'. */
+  let address: string;
 
   beforeAll(async () => {
     const demo = loadSite(resolve(root, 'sites/demo-office.yaml'), resolve(root, 'hardware-profiles'));
     const ahu = demo.devices.find((d) => d.id === 'ahu-1')!;
-    // The device the simulator builds for the AHU, with Schedule and Calendar objects 1-2 and a locked Schedule 9.
+    // The device the simulator builds for the AHU, with Schedule and Calendar objects 1-2, a locked Schedule 9,
+    // and objects that refuse partway: one property locked (Schedule 5, Calendar 5), or every write after two (Schedule 6).
     device = deviceForProfile(demo.profiles[ahu.profile], {
       deviceInstance: ahu.bacnet!.deviceInstance,
       scheduleObjects: [
@@ -117,12 +121,16 @@ describe('schedule import and export with a simulated BACnet device', () => {
           { type: 'calendar' as const, instance, name: `Calendar ${instance}` },
         ]),
         { type: 'schedule', instance: 9, name: 'Locked', readOnly: true },
+        { type: 'schedule', instance: 5, name: 'Half-locked', lockedProperties: ['exception-schedule'] },
+        { type: 'calendar', instance: 5, name: 'Fixed name', lockedProperties: ['object-name'] },
+        { type: 'schedule', instance: 6, name: 'Locks midway', writesBeforeLock: 2 },
       ],
     });
     const { port } = await device.start();
+    address = `127.0.0.1:${port}`;
     const devices = demo.devices
       .filter((d) => d.id === 'ahu-1' || d.id === 'meter-main')
-      .map((d) => (d.bacnet ? { ...d, bacnet: { ...d.bacnet, address: `127.0.0.1:${port}` } } : d));
+      .map((d) => (d.bacnet ? { ...d, bacnet: { ...d.bacnet, address } } : d));
     const config = configurationFromSite({ ...demo, devices });
     editor = new MemoryEditor({
       ...config,
@@ -248,6 +256,49 @@ describe('schedule import and export with a simulated BACnet device', () => {
     expect((res.body as ProblemDetails).detail).toContain(
       'write-access-denied: write ahu-1 schedule:9: BACnet error property/write-access-denied: write-property schedule:9 effective-period',
     );
+  });
+
+  it('an export refused partway puts back what it wrote: 409 naming the refusal and each property restored', async () => {
+    const before = await objects.readSchedule(address, 5);
+    const res = await post('/schedules/office/export', {
+      device: 'ahu-1',
+      instance: 5,
+      calendars: { holidays: 1 },
+    });
+    expect(res.status).toBe(409);
+    expect((res.body as ProblemDetails).detail).toBe(
+      `write-access-denied: write ahu-1 schedule:5: BACnet error property/write-access-denied: ` +
+        `write-property schedule:5 exception-schedule at ${address}; restored weekly-schedule, effective-period`,
+    );
+    // Effective period and weekly schedule were written before the refusal: both hold their old values again.
+    expect(await objects.readSchedule(address, 5)).toEqual(before);
+
+    const calendarBefore = await objects.readCalendar(address, 5);
+    const cal = await post('/calendars/holidays/export', { device: 'ahu-1', instance: 5 });
+    expect(cal.status).toBe(409);
+    expect((cal.body as ProblemDetails).detail).toMatch(/object-name at [\d.:]+; restored date-list$/);
+    expect(await objects.readCalendar(address, 5)).toEqual(calendarBefore);
+  });
+
+  it('names each property it could not put back, with the device error for it', async () => {
+    const before = await objects.readSchedule(address, 6);
+    const res = await post('/schedules/office/export', {
+      device: 'ahu-1',
+      instance: 6,
+      calendars: { holidays: 1 },
+    });
+    expect(res.status).toBe(409);
+    const refused = (property: string) =>
+      `BACnet error property/write-access-denied: write-property schedule:6 ${property} at ${address}`;
+    expect((res.body as ProblemDetails).detail).toBe(
+      `write-access-denied: write ahu-1 schedule:6: ${refused('exception-schedule')}; NOT restored ` +
+        `weekly-schedule (${refused('weekly-schedule')}), effective-period (${refused('effective-period')})`,
+    );
+    // Left as the export wrote it, which is what the detail says.
+    const left = await objects.readSchedule(address, 6);
+    expect(left.effectivePeriod).not.toEqual(before.effectivePeriod);
+    expect(left.weeklySchedule).not.toEqual(before.weeklySchedule);
+    expect(left.exceptionSchedule).toEqual(before.exceptionSchedule);
   });
 
   it('refuses what cannot be carried or addressed, naming it', async () => {

@@ -5,10 +5,13 @@
  * Export writes a stored schedule (or calendar) to a device object through
  * libs/schedules' conversion and libs/bacnet's codec; the value datatype is
  * the one the device object already holds (read first, which also proves the
- * object is there), unless the request names one. Import reads a device
- * object and stores it through the configuration editor as one new version;
- * a schedule imported over an existing id keeps its kind, targets and zone,
- * so export followed by import leaves a schedule unchanged.
+ * object is there), unless the request names one. A device that refuses a
+ * property partway gets back the old values of those written before it
+ * (libs/bacnet schedule-client.ts), and the error says which went back.
+ * Import reads a device object and stores it through the configuration
+ * editor as one new version; a schedule imported over an existing id keeps
+ * its kind, targets and zone, so export followed by import leaves a schedule
+ * unchanged.
  *
  * What BACnet does not carry is passed in: which Calendar object instance a
  * calendar name stands for (`calendars`), the id to import under.
