@@ -17,12 +17,19 @@
  */
 import { createParamDecorator } from '@nestjs/common';
 import type { ExecutionContext } from '@nestjs/common';
+import type { PendingAudit } from './pending-audit.js';
 
 export class AuditContext {
   /** Overrides the target the interceptor derives from the path (`points/<id>`, `schedules/<id>`). */
   target?: string;
   before?: unknown;
   after?: unknown;
+  /**
+   * Set by the interceptor: the request's entry, for a store that writes it in
+   * the transaction of the change it records (pass it on to the command path).
+   * Absent where no interceptor runs.
+   */
+  pending?: PendingAudit;
 }
 
 const KEY = Symbol('bulwark.audit');

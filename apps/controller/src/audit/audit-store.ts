@@ -3,7 +3,8 @@
  * 1764921600000). `append` writes the entry and its 'audit' outbox record in
  * one SQLite transaction through the shared SqliteJournal, and resolves once
  * both are committed; there is no update or delete (the table's triggers
- * refuse them too).
+ * refuse them too). `appendAudit` lets a store write the entry inside the
+ * transaction of the change it records (the command store does: PendingAudit).
  *
  * Reading (GET /api/v1/audit) is by id, the append order: newest first by
  * default; with `after` oldest first from there, so a reader pages forward

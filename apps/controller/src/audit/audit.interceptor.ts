@@ -9,6 +9,12 @@
  * trust from the X-Bulwark-User header, else the body's `author` or `by`,
  * else 'anonymous'.
  *
+ * Where the change is made through a store that takes the entry
+ * (AuditContext.pending: the command path), the entry commits in the same
+ * transaction as the change and this interceptor only checks that it did;
+ * if that transaction fails, neither the change nor the entry is kept and the
+ * failure is recorded as a refusal like any other.
+ *
  * If the entry cannot be written after the handler succeeded, the answer is
  * a 500 saying so (the change stands; the log must not silently miss it). If
  * it cannot be written for a refused request, the refusal is answered as it
@@ -30,6 +36,7 @@ import { auditContextOf } from './audit-context.js';
 import type { AuditContext } from './audit-context.js';
 import { AuditStore } from './audit-store.js';
 import type { NewAuditEntry } from './audit-store.js';
+import { PendingAudit } from './pending-audit.js';
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const API_PREFIX = '/api/v1/';
@@ -51,10 +58,21 @@ export class AuditInterceptor implements NestInterceptor {
     const res = ctx.switchToHttp().getResponse<Response>();
     if (!STATE_CHANGING.has(req.method) || !req.path.startsWith(API_PREFIX)) return next.handle();
     const audit = auditContextOf(req);
+    // The status is set before the handler runs (@HttpCode), so a store can write the success entry mid-handler.
+    const pending = new PendingAudit((after) => this.entry(req, audit, res.statusCode, undefined, after));
+    audit.pending = pending;
     return next.handle().pipe(
       catchError(async (err: unknown) => {
         const status = err instanceof HttpException ? err.getStatus() : HttpStatus.INTERNAL_SERVER_ERROR;
         const detail = err instanceof HttpException ? detailOf(err) : 'internal error';
+        if (pending.close()) {
+          // The change and its entry committed; what failed after it changed nothing more.
+          this.log.error(
+            { err: errorText(err), path: req.path },
+            'audit: a request failed after its change and audit entry were committed',
+          );
+          throw err;
+        }
         try {
           await this.store.append(this.entry(req, audit, status, detail));
         } catch (failure) {
@@ -63,6 +81,7 @@ export class AuditInterceptor implements NestInterceptor {
         throw err;
       }),
       mergeMap(async (result: unknown) => {
+        if (pending.close()) return result;
         try {
           await this.store.append(this.entry(req, audit, res.statusCode));
         } catch (failure) {
@@ -79,7 +98,13 @@ export class AuditInterceptor implements NestInterceptor {
     );
   }
 
-  private entry(req: Request, audit: AuditContext, status: number, detail?: string): NewAuditEntry {
+  private entry(
+    req: Request,
+    audit: AuditContext,
+    status: number,
+    detail?: string,
+    after: unknown = audit.after,
+  ): NewAuditEntry {
     const route = routeOf(req);
     const entry: NewAuditEntry = {
       at: this.clock.now(),
@@ -93,7 +118,7 @@ export class AuditInterceptor implements NestInterceptor {
     };
     if (detail !== undefined) entry.detail = detail;
     if (audit.before !== undefined) entry.before = audit.before;
-    if (audit.after !== undefined) entry.after = audit.after;
+    if (after !== undefined) entry.after = after;
     return entry;
   }
 }
@@ -109,6 +134,8 @@ export function actorOf(req: Pick<Request, 'headers' | 'body'>): string {
     if (typeof candidate === 'string' && candidate.trim() !== '') return candidate.trim().slice(0, MAX_ACTOR);
   return ANONYMOUS;
 }
+
+const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 function routeOf(req: Request): string {
   const path = (req.route as { path?: unknown } | undefined)?.path;

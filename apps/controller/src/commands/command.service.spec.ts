@@ -30,6 +30,27 @@ const site = {
   },
 } as unknown as LoadedSite;
 
+/** The shared test site with a ramped valve (10 %/min) on the Modbus drive. */
+const valveSite = {
+  ...testSite,
+  profiles: {
+    ...testSite.profiles,
+    'drive.yaml': {
+      protocol: 'modbus',
+      points: [
+        {
+          ...speedPoint,
+          id: 'valve',
+          name: 'Valve',
+          failSafe: 50,
+          safeRange: { min: 0, max: 100 },
+          maxRatePerMinute: 10,
+        },
+      ],
+    } as unknown as Profile,
+  },
+} as unknown as LoadedSite;
+
 function harness(
   store = new InMemoryCommandStore(),
   devices?: { bacnet: FakeFieldbusDriver; modbus: FakeFieldbusDriver },
@@ -102,7 +123,8 @@ describe('CommandService', () => {
       h.service.command('vav.damper', { value: 50, priority: 10, source: 'operator' }),
     ).rejects.toThrow(SlotNotOwnedError);
     expect(h.bacnet.calls).toEqual([]);
-    expect(h.store.rows.size).toBe(0);
+    // Only the start-up's assertion of the Modbus outputs' relinquish defaults.
+    expect([...h.store.rows.keys()].sort()).toEqual(['drive.relay', 'drive.speed']);
   });
 
   it('keeps nothing of a command whose write the device refused', async () => {
@@ -116,7 +138,47 @@ describe('CommandService', () => {
     expect((await h.service.priorityArray('vav.damper')).slots).toMatchObject([{ priority: 8, value: 60 }]);
   });
 
+  it('keeps nothing of a change that could not be persisted, and takes its write back off the device', async () => {
+    await h.service.command('drive.speed', { value: 40, priority: 8, source: 'operator' });
+    h.store.failNext = new Error('disk full');
+    await expect(
+      h.service.command('drive.speed', { value: 80, priority: 8, source: 'operator' }),
+    ).rejects.toThrow('disk full');
+    expect(h.modbus.value('speed')).toBe(40);
+    expect((await h.service.priorityArray('drive.speed')).slots).toMatchObject([{ priority: 8, value: 40 }]);
+    expect(h.events.events.filter((e) => e.type === 'command')).toHaveLength(1);
+  });
+
+  it('asserts at start every output it arbitrates, so a first command ramps from the relinquish default; reads make no state', async () => {
+    const v = commandHarness({ site: valveSite });
+    expect((await v.service.priorityArray('vav.damper')).slots).toEqual([]);
+    expect((await v.service.priorityArray('drive.valve')).effective).toMatchObject({
+      value: 50,
+      priority: null,
+    });
+    await v.service.start();
+    expect(v.modbus.calls.map((c) => [c.point, c.value])).toEqual([['valve', 50]]);
+    // A BACnet commandable point nobody commanded is left to the device; being read gave it no state.
+    expect(v.bacnet.calls).toEqual([]);
+    expect([...v.store.rows.keys()]).toEqual(['drive.valve']);
+    const view = await v.service.command('drive.valve', { value: 80, priority: 16, source: 'schedule' });
+    expect(v.modbus.value('valve')).toBe(50);
+    expect(view.pending).toMatchObject({ value: 80, reason: 'rate-limit' });
+    await v.time.advance(60_000);
+    expect(v.modbus.value('valve')).toBeCloseTo(60, 6);
+  });
+
+  it('runs the start-up on a point before a change asked for ahead of bootstrap', async () => {
+    const v = commandHarness({ site: valveSite });
+    await v.service.command('drive.valve', { value: 80, priority: 16, source: 'schedule' });
+    expect(v.modbus.calls.map((c) => c.value)).toEqual([50]);
+    expect(v.modbus.value('valve')).toBe(50);
+  });
+
   it('holds a binary change for its minimum off time, shows the wait, and applies it then', async () => {
+    await h.service.start();
+    // The relay's fail-safe (on) was asserted at start: past its minimum on time, it may go off.
+    await h.time.advance(60_000);
     await h.service.command('drive.relay', { value: 0, priority: 8, source: 'operator' });
     expect(h.modbus.value('relay')).toBe(0);
     await h.time.advance(10_000);

@@ -5,7 +5,11 @@
  *   envelope, the slot's owner, leases and expiries: libs/priority), then the
  *   output is written and verified, and only then is the new array persisted:
  *   a refused command or a failed write leaves the array and the device as
- *   they were.
+ *   they were; a change that cannot be persisted is taken back off the device
+ *   (best effort) and refused.
+ * - One change of one point commits whole (command-store.ts): the array and
+ *   output state, the events recording it and, for an audited request, the
+ *   request's audit entry (`audit`, from AuditContext.pending).
  * - BACnet commandable objects ('device' arbitration): the device keeps its own
  *   array; the controller writes its slot there and relinquishes it with NULL
  *   (ASHRAE 135 §19.2), and keeps a mirror of the slots it owns. The device's
@@ -20,14 +24,23 @@
  *   when the link leaves it, while the mirror keeps the slot. Every point
  *   holding slot 12 is re-arbitrated on each change into or out of AUTONOMOUS
  *   (fallback.ts). Cloud leases are not touched: they run out on their own.
- * - Expiries: one timer per point at nextExpiry; `expire()` reports each ended
- *   slot once and the persisted array no longer holds it, so it ends once.
- * - Restart: every persisted array is loaded at bootstrap, slots that ended
- *   while the controller was down are expired, and every output is written
- *   again (winner or device slots) in the background, so boot is not held up
- *   by a dead device. Points never commanded are not touched.
+ * - Expiries (expiries.ts): each ended slot is reported once, its event
+ *   committed with the array that no longer holds it.
+ * - Start-up: every persisted array is loaded, slots that ended while the
+ *   controller was down are expired, and every output is written again
+ *   (winner or device slots) in the background, so boot is not held up by a
+ *   dead device. Every output the controller arbitrates is asserted, commanded
+ *   or not: an empty array's winner is the relinquish default (the profile's
+ *   failSafe), and the output gate must know where the output stands, or the
+ *   first command after boot would jump to its value instead of ramping (or
+ *   holding for its minimum on/off time). BACnet commandable points never
+ *   commanded are not touched (the device's own default applies).
+ * - The start-up is queued on each point before anything else may change it:
+ *   it runs at bootstrap or at the first change asked for, whichever comes
+ *   first, so no module's order in Nest's bootstrap matters. Reads wait only
+ *   for the arrays to be loaded, and have no side effects.
  *
- * Each point's operations run one after another (a promise chain per point).
+ * Each point's operations run one after another (a queue per point: point-states.ts).
  */
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
@@ -39,13 +52,7 @@ import type { PriorityArrayDto } from '#libs/contracts';
 import {
   checkCommandValue,
   command as commandArray,
-  createPriorityArray,
-  expire,
   FALLBACK_PRIORITY,
-  heldSlots,
-  INITIAL_OUTPUT_STATE,
-  nextExpiry,
-  NotWritableError,
   relinquish as relinquishArray,
   renewLease as renewLeaseOf,
   slotAt,
@@ -55,21 +62,20 @@ import type { LoadedSite } from '#libs/profiles';
 import { CLOCK } from '../common/clock.js';
 import type { Clock } from '../common/clock.js';
 import { LOGGER, SITE } from '../common/tokens.js';
-import { EVENT_SINK } from '../events/event-sink.js';
-import type { EventSink } from '../events/event-sink.js';
 import { LINK_STATE } from '../link/link-state.port.js';
 import type { LinkStateSource } from '../link/link-state.port.js';
 import { WriteService } from '../writes/write.service.js';
 import { Arbiter } from './arbiter.js';
-import { ShuttingDownError, UnknownPointError } from './command-errors.js';
-import { commandEvent, expiryEvent, relinquishEvent } from './command-events.js';
+import type { ArbiterHooks, ChangeRecord, NextState } from './arbiter.js';
+import { commandEvent, relinquishEvent } from './command-events.js';
 import type { CommandOptions } from './command-events.js';
 import { COMMAND_STORE } from './command-store.js';
-import type { CommandStore } from './command-store.js';
+import type { ChangeAudit, CommandStore } from './command-store.js';
+import { Expiries } from './expiries.js';
 import { FallbackSync } from './fallback.js';
 import { KeyedTimers } from './keyed-timers.js';
-import { pointRefs } from './point-ref.js';
-import type { PointRef, PointState } from './point-ref.js';
+import type { PointState } from './point-ref.js';
+import { emptyState, PointStates } from './point-states.js';
 import { PointWriter } from './point-writer.js';
 import { priorityArrayView } from './priority-view.js';
 import { TIMERS } from './timers.js';
@@ -84,16 +90,15 @@ export const SHUTDOWN_WAIT_MS = 2000;
 @Injectable()
 export class CommandService implements OnApplicationBootstrap, OnModuleDestroy {
   policy: Partial<PriorityPolicy> = {};
-  private readonly refs: Map<string, PointRef>;
-  private readonly states = new Map<string, PointState>();
-  private readonly chains = new Map<string, Promise<unknown>>();
-  private readonly expiryTimers: KeyedTimers;
+  private readonly points: PointStates;
+  private readonly expiries: Expiries;
   private readonly writer: PointWriter;
   private readonly arbiter: Arbiter;
   private readonly fallback: FallbackSync;
   private readonly linkSubscription: Subscription;
-  private loaded?: Promise<void>;
-  private closed = false;
+  private started?: Promise<void>;
+  /** The start-up's re-assertions, once queued. */
+  private reassertions: Promise<void> = Promise.resolve();
   /** Settles when the re-assertion after (re)start has finished; for tests and health. */
   reasserted: Promise<void> = Promise.resolve();
   /** Settles when the last change into or out of AUTONOMOUS has been applied to every point holding slot 12. */
@@ -107,20 +112,33 @@ export class CommandService implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(TIMERS) timers: Timers,
     @Inject(LOGGER) private readonly log: Logger,
-    @Inject(EVENT_SINK) private readonly events: EventSink,
     @Optional() @Inject(LINK_STATE) link?: LinkStateSource,
   ) {
-    this.refs = pointRefs(site);
+    this.points = new PointStates(site, store, log);
     const now = (): number => this.clock.now();
-    this.expiryTimers = new KeyedTimers(timers, now);
     this.writer = new PointWriter(writes, log);
-    this.arbiter = new Arbiter(this.writer, new KeyedTimers(timers, now), now, log, {
-      save: (st, array, output) => this.commit(st, array, output),
-      serial: (key, fn) => this.serial(key, fn),
-    });
-    this.fallback = new FallbackSync(this.writer, this.arbiter, new KeyedTimers(timers, now), now, log, {
-      serial: (key, fn) => this.serial(key, fn),
-    });
+    const hooks: ArbiterHooks = {
+      save: (st, next, record) => this.commit(st, next, record),
+      serial: (key, fn) => this.points.serial(key, fn),
+    };
+    this.arbiter = new Arbiter(this.writer, new KeyedTimers(timers, now), now, log, hooks);
+    this.fallback = new FallbackSync(
+      this.writer,
+      this.arbiter,
+      new KeyedTimers(timers, now),
+      now,
+      log,
+      hooks,
+    );
+    this.expiries = new Expiries(
+      this.writer,
+      this.arbiter,
+      this.fallback,
+      new KeyedTimers(timers, now),
+      now,
+      log,
+      hooks,
+    );
     let first = true;
     this.linkSubscription = (link?.state$ ?? of('AUTONOMOUS'))
       .pipe(map((state) => state === 'AUTONOMOUS'))
@@ -149,17 +167,12 @@ export class CommandService implements OnApplicationBootstrap, OnModuleDestroy {
    * shutdown), so no write reaches a closed driver and reopens its connection.
    */
   async onModuleDestroy(): Promise<void> {
-    this.closed = true;
+    this.points.closed = true;
     this.linkSubscription.unsubscribe();
-    this.expiryTimers.close();
+    this.expiries.close();
     this.arbiter.close();
     this.fallback.close();
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.allSettled([...this.chains.values()]),
-      new Promise((r) => (timer = setTimeout(r, SHUTDOWN_WAIT_MS))),
-    ]);
-    clearTimeout(timer);
+    await this.points.drain(SHUTDOWN_WAIT_MS);
   }
 
   /** Whether fallback slot 12 is in force (the link is AUTONOMOUS). */
@@ -167,60 +180,77 @@ export class CommandService implements OnApplicationBootstrap, OnModuleDestroy {
     return this.arbiter.autonomous;
   }
 
-  /** Loads the persisted arrays and re-asserts every output they command. */
+  /** Queues the start-up (see the file comment), then waits for its re-assertions. */
   async start(): Promise<void> {
-    await this.ready();
-    await Promise.all([...this.states.keys()].map((key) => this.serial(key, () => this.reassert(key))));
+    await this.startup();
+    await this.reassertions;
   }
 
-  async command(pointId: string, opts: CommandOptions): Promise<PriorityArrayDto> {
-    await this.ready();
-    const ref = this.writable(pointId);
+  /** `audit`: the audited request's entry (AuditContext.pending), committed with the change. */
+  async command(pointId: string, opts: CommandOptions, audit?: ChangeAudit): Promise<PriorityArrayDto> {
+    await this.startup();
+    const ref = this.points.writable(pointId);
     checkCommandValue(ref.point, opts.value, pointId);
-    return this.serial(pointId, async () => {
-      const st = this.stateOf(ref);
+    return this.points.serial(pointId, async () => {
+      const st = this.points.stateOf(ref);
       const now = this.clock.now();
       const next = commandArray(st.array, { ...opts, now }, this.policy);
+      const event = commandEvent(pointId, opts);
+      const record = { events: [event], ...(audit ? { audit } : {}) };
       if (ref.arbitration === 'device') {
         // Outside AUTONOMOUS the fallback slot is only mirrored; fallback.ts writes it when it comes into force.
-        if (opts.priority !== FALLBACK_PRIORITY || this.autonomous)
-          await this.writer.writeSlot(ref, opts.priority, opts.value);
-        await this.commit(st, next, st.output);
+        const onDevice = opts.priority !== FALLBACK_PRIORITY || this.autonomous;
+        await this.changeOnDevice(
+          st,
+          next,
+          opts.priority,
+          record,
+          onDevice ? () => this.writer.writeSlot(ref, opts.priority, opts.value) : undefined,
+        );
       } else {
-        await this.arbiter.arbitrate(st, next, now, { force: false, background: false });
+        await this.arbiter.arbitrate(st, next, now, { force: false, background: false, record });
       }
-      const event = commandEvent(pointId, opts);
       this.log.info(
         { point: pointId, priority: opts.priority, value: opts.value, source: opts.source },
         event.message,
       );
-      await this.events.record(event);
-      this.scheduleExpiry(st);
+      this.expiries.schedule(st);
       return this.viewOf(st);
     });
   }
 
-  async relinquish(pointId: string, priority: number, source: CommandSource): Promise<PriorityArrayDto> {
-    await this.ready();
-    const ref = this.writable(pointId);
-    return this.serial(pointId, async () => {
-      const st = this.stateOf(ref);
+  /** `audit`: the audited request's entry (AuditContext.pending), committed with the change. */
+  async relinquish(
+    pointId: string,
+    priority: number,
+    source: CommandSource,
+    audit?: ChangeAudit,
+  ): Promise<PriorityArrayDto> {
+    await this.startup();
+    const ref = this.points.writable(pointId);
+    return this.points.serial(pointId, async () => {
+      const st = this.points.stateOf(ref);
       const now = this.clock.now();
       const next = relinquishArray(st.array, priority, source, now);
       if (next !== st.array) {
+        const event = relinquishEvent(pointId, priority, source);
+        const record = { events: [event], ...(audit ? { audit } : {}) };
         if (ref.arbitration === 'device') {
           // A fallback slot is on the device only while AUTONOMOUS; outside it fallback.ts clears one left by a failed NULL.
-          if (priority !== FALLBACK_PRIORITY || this.autonomous)
-            await this.writer.relinquishSlot(ref, priority);
-          await this.commit(st, next, st.output);
+          const onDevice = priority !== FALLBACK_PRIORITY || this.autonomous;
+          await this.changeOnDevice(
+            st,
+            next,
+            priority,
+            record,
+            onDevice ? () => this.writer.relinquishSlot(ref, priority) : undefined,
+          );
           if (priority === FALLBACK_PRIORITY && !this.autonomous) await this.fallback.applyNow(st);
         } else {
-          await this.arbiter.arbitrate(st, next, now, { force: false, background: false });
+          await this.arbiter.arbitrate(st, next, now, { force: false, background: false, record });
         }
-        const event = relinquishEvent(pointId, priority, source);
         this.log.info({ point: pointId, priority, source }, event.message);
-        await this.events.record(event);
-        this.scheduleExpiry(st);
+        this.expiries.schedule(st);
       }
       return this.viewOf(st);
     });
@@ -236,92 +266,117 @@ export class CommandService implements OnApplicationBootstrap, OnModuleDestroy {
     pointId: string,
     lease: { leaseId: string; leaseMs: number; priority: number },
   ): Promise<PriorityArrayDto> {
-    await this.ready();
-    const ref = this.writable(pointId);
-    return this.serial(pointId, async () => {
-      const st = this.stateOf(ref);
+    await this.startup();
+    const ref = this.points.writable(pointId);
+    return this.points.serial(pointId, async () => {
+      const st = this.points.stateOf(ref);
       const next = renewLeaseOf(st.array, { ...lease, source: 'cloud', now: this.clock.now() }, this.policy);
-      await this.commit(st, next, st.output);
+      await this.commit(st, this.unchangedOutput(st, next));
       this.log.debug(
         { point: pointId, leaseId: lease.leaseId, leaseMs: lease.leaseMs },
         'cloud lease renewed',
       );
-      this.scheduleExpiry(st);
+      this.expiries.schedule(st);
       return this.viewOf(st);
     });
   }
 
+  /** Side-effect free: a point never commanded is shown empty, not given a state. */
   async priorityArray(pointId: string): Promise<PriorityArrayDto> {
-    await this.ready();
-    const ref = this.refs.get(pointId);
-    if (!ref || ref.point.access !== 'write') throw new UnknownPointError(pointId, ref !== undefined);
-    return this.viewOf(this.states.get(pointId) ?? this.stateOf(ref));
+    await this.points.ready();
+    const ref = this.points.withArray(pointId);
+    return this.viewOf(this.points.get(ref.key) ?? emptyState(ref));
   }
 
   /** The points whose array holds `priority` for `source` (e.g. what a schedule left behind before a restart). */
   async heldBy(priority: number, source: CommandSource): Promise<string[]> {
-    await this.ready();
-    return [...this.states.values()]
+    await this.points.ready();
+    return this.points
+      .all()
       .filter((st) => slotAt(st.array, priority)?.source === source)
       .map((st) => st.ref.key);
   }
 
-  private writable(pointId: string): PointRef {
-    const ref = this.refs.get(pointId);
-    if (!ref) throw new UnknownPointError(pointId);
-    if (ref.point.access !== 'write') throw new NotWritableError(pointId);
-    return ref;
-  }
-
-  private ready(): Promise<void> {
-    this.loaded ??= this.store.loadAll().then((rows) => {
-      for (const row of rows) {
-        const ref = this.refs.get(row.array.pointId);
-        if (!ref || ref.point.access !== 'write') {
-          this.log.warn(
-            { point: row.array.pointId },
-            `stored commands for unknown or read-only point ignored`,
-          );
-          continue;
-        }
-        this.states.set(ref.key, { ref, array: row.array, output: row.output });
-      }
+  /**
+   * Loads the arrays, then queues on every point it asserts (loaded, or
+   * controller-arbitrated with a relinquish default) the expiry of what ended
+   * while down and the re-assertion of its output, in one step: nothing queued
+   * on a point later can run before them.
+   */
+  private startup(): Promise<void> {
+    this.started ??= this.points.ready().then(() => {
+      for (const ref of this.points.refs.values())
+        if (
+          ref.point.access === 'write' &&
+          ref.arbitration === 'controller' &&
+          ref.point.failSafe !== undefined
+        )
+          this.points.stateOf(ref);
+      this.reassertions = Promise.all(
+        this.points
+          .all()
+          .map((st) => this.points.serial(st.ref.key, () => this.expiries.expireNow(st, { reassert: true }))),
+      ).then(() => undefined);
+      // Failures are the bootstrap's to log (start); a change asked for meanwhile must not see them.
+      this.reassertions.catch(() => undefined);
     });
-    return this.loaded;
+    return this.started;
   }
 
-  private stateOf(ref: PointRef): PointState {
-    let st = this.states.get(ref.key);
-    if (!st) {
-      st = { ref, array: createPriorityArray(ref.key), output: INITIAL_OUTPUT_STATE };
-      this.states.set(ref.key, st);
-    }
-    return st;
-  }
-
-  private serial<T>(key: string, fn: () => Promise<T>): Promise<T> {
-    const run = (this.chains.get(key) ?? Promise.resolve()).then(() => {
-      if (this.closed) throw new ShuttingDownError(key);
-      return fn();
-    });
-    this.chains.set(
-      key,
-      run.catch(() => undefined),
+  /** Persists the point's next state with what records the change, in one transaction; then makes it the point's. */
+  private async commit(st: PointState, next: NextState, record: ChangeRecord = {}): Promise<void> {
+    const { array, output, pending } = next;
+    const audit = record.audit && {
+      record: record.audit,
+      after: this.viewOf({ ref: st.ref, array, output, pending }),
+    };
+    await this.store.commit(
+      { state: { array, output }, events: record.events ?? [], ...(audit ? { audit } : {}) },
+      this.clock.now(),
     );
-    return run;
-  }
-
-  private async commit(st: PointState, array: PriorityArray, output: PointState['output']): Promise<void> {
-    await this.store.save({ array, output }, this.clock.now());
     st.array = array;
     st.output = output;
+    st.pending = pending;
+  }
+
+  /** A device-arbitrated change: the array only (the device keeps its own output). */
+  private unchangedOutput(st: PointState, array: PriorityArray): NextState {
+    return { array, output: st.output, pending: st.pending };
+  }
+
+  /**
+   * A change of a device-arbitrated point's slot `priority`: `write` on the
+   * device (nothing when the slot is only mirrored), then the array persisted.
+   * A change that cannot be persisted is taken back off the device (the slot
+   * as the array still has it), best effort, and refused.
+   */
+  private async changeOnDevice(
+    st: PointState,
+    array: PriorityArray,
+    priority: number,
+    record: ChangeRecord,
+    write: (() => Promise<void>) | undefined,
+  ): Promise<void> {
+    if (!write) return this.commit(st, this.unchangedOutput(st, array), record);
+    await write();
+    try {
+      await this.commit(st, this.unchangedOutput(st, array), record);
+    } catch (err) {
+      const slot = slotAt(st.array, priority);
+      await this.writer.bestEffort(() =>
+        slot !== null && (priority !== FALLBACK_PRIORITY || this.autonomous)
+          ? this.writer.writeSlot(st.ref, priority, slot.value)
+          : this.writer.relinquishSlot(st.ref, priority),
+      );
+      throw err;
+    }
   }
 
   /** Re-arbitrates every point holding the fallback slot after a change into or out of AUTONOMOUS. */
   private async applyMode(): Promise<void> {
-    await this.ready();
-    if (this.closed) return;
-    const states = [...this.states.values()];
+    await this.points.ready();
+    if (this.points.closed) return;
+    const states = this.points.all();
     const holding = states.filter((st) => slotAt(st.array, FALLBACK_PRIORITY) !== null);
     this.log.info(
       { autonomous: this.autonomous, points: holding.map((st) => st.ref.key) },
@@ -329,54 +384,6 @@ export class CommandService implements OnApplicationBootstrap, OnModuleDestroy {
     );
     // Every point, behind its queue: one whose command is in flight may hold slot 12 by the time its turn comes.
     await Promise.all(states.map((st) => this.fallback.apply(st)));
-  }
-
-  private scheduleExpiry(st: PointState): void {
-    const key = st.ref.key;
-    const at = nextExpiry(st.array);
-    if (at === null) {
-      this.expiryTimers.clear(key);
-      return;
-    }
-    this.expiryTimers.set(key, at, () => {
-      this.serial(key, () => this.expireNow(st)).catch((err: unknown) =>
-        this.log.error({ point: key, err: errorInfo(err) }, 'expiry failed'),
-      );
-    });
-  }
-
-  /** Removes ended slots (each reported once), frees them on the device or writes the next winner. */
-  private async expireNow(st: PointState, opts: { reassert?: boolean } = {}): Promise<void> {
-    const now = this.clock.now();
-    const { array, expired } = expire(st.array, now);
-    for (const slot of expired) {
-      const event = expiryEvent(st.ref.key, slot);
-      this.log.info(
-        { point: st.ref.key, priority: slot.priority, source: slot.source, expiresAt: slot.expiresAt },
-        event.message,
-      );
-      await this.events.record(event);
-    }
-    if (st.ref.arbitration === 'device') {
-      for (const slot of expired)
-        if (slot.priority !== FALLBACK_PRIORITY || this.autonomous)
-          await this.writer.bestEffort(() => this.writer.relinquishSlot(st.ref, slot.priority));
-      if (opts.reassert)
-        for (const slot of heldSlots(array))
-          if (slot.priority !== FALLBACK_PRIORITY)
-            await this.writer.bestEffort(() => this.writer.writeSlot(st.ref, slot.priority, slot.value));
-      await this.commit(st, array, st.output);
-      // The device is set to what the mode says of slot 12, whatever it held before the restart.
-      if (opts.reassert && slotAt(array, FALLBACK_PRIORITY) !== null) await this.fallback.applyNow(st);
-    } else if (expired.length > 0 || opts.reassert) {
-      await this.arbiter.arbitrate(st, array, now, { force: opts.reassert === true, background: true });
-    }
-    this.scheduleExpiry(st);
-  }
-
-  private reassert(key: string): Promise<void> {
-    const st = this.states.get(key);
-    return st ? this.expireNow(st, { reassert: true }) : Promise.resolve();
   }
 
   private viewOf(st: PointState): PriorityArrayDto {

@@ -61,7 +61,12 @@ export class CommandsController {
     return mapErrors(async () => {
       const parsed = parseCommandBody(body, this.clock.now(), API_DEFAULT_PRIORITY);
       audit.before = await this.arrayForAudit(id);
-      return (audit.after = await this.commands.command(id, { ...parsed, source: API_SOURCE }));
+      // The audit entry commits with the change (and its event) in one transaction.
+      return (audit.after = await this.commands.command(
+        id,
+        { ...parsed, source: API_SOURCE },
+        audit.pending,
+      ));
     }, toHttp);
   }
 
@@ -75,7 +80,7 @@ export class CommandsController {
       const priority = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
       if (!isPriority(priority)) throw new BodyError(`priority: ${raw} is not an integer 1..16`);
       audit.before = await this.arrayForAudit(id);
-      return (audit.after = await this.commands.relinquish(id, priority, API_SOURCE));
+      return (audit.after = await this.commands.relinquish(id, priority, API_SOURCE, audit.pending));
     }, toHttp);
   }
 

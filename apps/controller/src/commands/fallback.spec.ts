@@ -53,7 +53,8 @@ describe('CommandService fallback slot 12', () => {
       [12, false],
       [16, true],
     ]);
-    expect(h.modbus.calls.map((c) => c.value)).toEqual([40, 60, 40]);
+    // 70: the relinquish default, asserted at start.
+    expect(h.modbus.calls.map((c) => c.value)).toEqual([70, 40, 60, 40]);
   });
 
   it('on a BACnet commandable object: writes slot 12 on the device only while AUTONOMOUS and relinquishes it on leaving, the mirror keeping it', async () => {
@@ -144,7 +145,7 @@ describe('CommandService fallback slot 12', () => {
       }),
     ]);
     expect(expiries[0].at).toBe(1_000_000 + 60_000);
-    expect(h.modbus.calls.map((c) => c.value)).toEqual([40, 90, 60]);
+    expect(h.modbus.calls.map((c) => c.value)).toEqual([70, 40, 90, 60]);
     expect((await h.service.priorityArray('drive.speed')).slots.map((s) => s.priority)).toEqual([12, 16]);
   });
 

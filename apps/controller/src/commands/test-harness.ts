@@ -66,6 +66,7 @@ export function commandHarness(
     time?: FakeTime;
     store?: InMemoryCommandStore;
     devices?: { bacnet: FakeFieldbusDriver; modbus: FakeFieldbusDriver };
+    /** Where the store records events; with `store` given, that store's own. */
     events?: MemoryEventSink;
     /** Another site over the same two devices (e.g. with more points); testSite by default. */
     site?: LoadedSite;
@@ -82,8 +83,9 @@ export function commandHarness(
   const log = pino({ level: 'silent' });
   const writes = new WriteService(site, drivers, time, log, new LiveValues(site, time));
   writes.policy = { retries: 0, backoff: { baseMs: 1, maxMs: 1 } };
-  const events = opts.events ?? new MemoryEventSink(() => time.now());
-  const store = opts.store ?? new InMemoryCommandStore();
-  const service = new CommandService(site, writes, store, time, time, log, events, opts.link);
+  const events = opts.store?.events ?? opts.events ?? new MemoryEventSink(() => time.now());
+  // The store records the events, with the change they describe (as SqliteCommandStore does).
+  const store = opts.store ?? new InMemoryCommandStore(events);
+  const service = new CommandService(site, writes, store, time, time, log, opts.link);
   return { service, time, bacnet, modbus, store, events };
 }

@@ -2,7 +2,8 @@
  * The controller's event log: EVENT_SINK backed by the append-only `event`
  * table (migration 1764576000000). `record` resolves once the row is
  * committed (SqliteJournal); `appendEvent` lets another store write its state
- * change and the event recording it in one transaction (alarms do). Every
+ * change and the event recording it in one transaction (alarms and the command
+ * store do). Every
  * event is appended to the outbox in that same transaction too.
  *
  * Reading (GET /api/v1/events) is by sequence number, the append order:
