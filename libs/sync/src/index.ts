@@ -56,8 +56,9 @@ export type { KeyResolver, KeyStatus, ResolvedKey } from './signatures/key-regis
 export {
   DEFAULT_CLOCK_SKEW_SECONDS,
   DEFAULT_MAX_VALIDITY_SECONDS,
+  replayedNonce,
   RequestVerifier,
 } from './signatures/verify.js';
-export type { VerifiedRequest, VerifierOptions } from './signatures/verify.js';
+export type { VerifiedRequest, VerifierOptions, VerifyOptions } from './signatures/verify.js';
 export { OUTBOX_KINDS } from './wire/wire.js';
 export type * from './wire/wire.js';

@@ -7,14 +7,28 @@
  * batch starting past mark + 1 is a gap and refused. The answer is sent only
  * after COMMIT returned, so an acknowledged record is durable in PostgreSQL.
  * No state lives in the process: any replica can take any batch.
+ *
+ * The request's nonce is recorded first thing in the same transaction (one
+ * commit per batch instead of two: pg-nonce-cache.ts), so it is used exactly
+ * when the batch's transaction commits, a batch already held included (its
+ * answer commits the nonce alone). A batch that rolls back (a sequence gap, a
+ * bad value, PostgreSQL gone) leaves its nonce unused, and that is safe: the
+ * request changed nothing, a replay of its exact bytes within the signature's
+ * short validity can only ask for that same batch again, which the signer
+ * asked for and which is idempotent on (controller, seq), so it cannot double
+ * anything; while a nonce used by a batch that never landed would buy nothing
+ * and cost the separate commit this saves.
  */
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { QueryRunner } from 'typeorm';
 import type { PoolClient } from 'pg';
+import { replayedNonce } from '#libs/sync';
 import type { IngestAck, IngestBatch, OutboxRecord } from '#libs/sync';
 import { Problem } from '../common/problem.js';
 import type { KeyOwner } from '../enrolment/enrolment.service.js';
+import { PgNonceCache } from '../sync-auth/pg-nonce-cache.js';
+import type { DeferredNonce } from '../sync-auth/pg-nonce-cache.js';
 import { lastSeqOf } from './batch-schema.js';
 import { KnownPoints } from './known-points.js';
 import { copySamples } from './sample-copy.js';
@@ -25,9 +39,13 @@ type Of<K extends OutboxRecord['kind']> = Extract<OutboxRecord, { kind: K }>;
 export class IngestService {
   private readonly known = new KnownPoints();
 
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly db: DataSource,
+    private readonly nonces: PgNonceCache,
+  ) {}
 
-  async ingest(owner: KeyOwner, batch: IngestBatch): Promise<IngestAck> {
+  /** `nonce`: the request's, verified but not yet recorded (SignedRequestGuard, @NonceInTransaction). */
+  async ingest(owner: KeyOwner, batch: IngestBatch, nonce: DeferredNonce): Promise<IngestAck> {
     if (batch.site !== owner.site) {
       throw new Problem(
         403,
@@ -36,13 +54,20 @@ export class IngestService {
         { enrolledSite: owner.site },
       );
     }
+    await this.nonces.purgeIfDue();
     const q = this.db.createQueryRunner();
     await q.connect();
     try {
       await q.startTransaction('READ COMMITTED');
+      // First, so a copy of this request racing it waits here for this transaction, then is refused.
+      if (!(await this.nonces.rememberIn(q, nonce))) {
+        const replay = replayedNonce(nonce.keyId, nonce.nonce);
+        throw new Problem(401, replay.reason, replay.message);
+      }
       const hwm = await this.lockProgress(q, owner.controllerId);
       if (batch.toSeq <= hwm) {
-        await q.rollbackTransaction();
+        // Nothing to write, but the answer uses the nonce: commit it.
+        await q.commitTransaction();
         return { highWaterMark: hwm };
       }
       if (batch.fromSeq > hwm + 1) {

@@ -2,13 +2,20 @@
  * Every signature refusal over real HTTP against the cloud on PostgreSQL
  * (issue 5 item 3): 401, problem details, `reason` = the SignatureError code,
  * nothing written. Plus the ±60 s skew (0 false rejects) and the Date header.
+ *
+ * The nonce of a batch is recorded in the batch's own transaction: a replay is
+ * still refused, two copies of one request racing each other are one 200 and
+ * one 401, a batch that rolls back leaves its nonce unused (its exact bytes
+ * may come again and are applied once), and the other signed endpoints still
+ * record theirs on their own.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { signRequest } from '#libs/sync';
+import { parseSignatureFields, signRequest } from '#libs/sync';
 import {
   BATCHES,
   admin,
   batchOf,
+  bodyOf,
   enrolController,
   newKey,
   problemOf,
@@ -207,5 +214,84 @@ describe('signed requests to /api/v1/sync/*', () => {
       await send(`${t.cloud.url}${BATCHES}`, { method: 'POST', headers: { ...headers }, body: b }),
       'replayed-nonce',
     );
+  });
+
+  describe('the nonce of a batch, recorded in its transaction', () => {
+    let c: TestController & { id: number };
+    let seq = 0;
+    /** A signed batch of the next record, and its nonce. */
+    const nextBatch = (from = seq + 1) => {
+      const b = JSON.stringify(batchOf(SITE, sampleRecords(from, from)));
+      const headers = c.sign('POST', BATCHES, b);
+      const nonce = parseSignatureFields(headers['signature-input'], headers.signature).params.nonce!;
+      return { body: b, headers, nonce };
+    };
+    const post = (r: { body: string; headers: Record<string, string> }) =>
+      send(`${t.cloud.url}${BATCHES}`, { method: 'POST', headers: r.headers, body: r.body });
+    const used = async (nonce: string) =>
+      (
+        await t.db.query(`SELECT 1 FROM used_nonces WHERE keyid = $1 AND nonce = $2`, [
+          c.key.fingerprint,
+          nonce,
+        ])
+      ).length === 1;
+    const samples = async () =>
+      Number(
+        (
+          await t.db.query<{ n: string }>(`SELECT count(*) AS n FROM samples WHERE controller_id = $1`, [
+            c.id,
+          ])
+        )[0].n,
+      );
+
+    beforeAll(async () => {
+      c = await enrolController(t.cloud, SITE, 'ctl-nonce');
+    });
+
+    it('two copies of one request at once: one commits (200), the other is refused as replayed (401)', async () => {
+      for (let round = 0; round < 8; round++) {
+        const r = nextBatch();
+        const answers = await Promise.all([post(r), post(r)]);
+        expect(answers.map((a) => a.status).sort()).toEqual([200, 401]);
+        expect(problemOf(answers.find((a) => a.status === 401)!).reason).toBe('replayed-nonce');
+        seq += 1;
+        expect(await used(r.nonce)).toBe(true);
+      }
+      expect(await samples()).toBe(seq);
+    });
+
+    it('a batch already held is answered with the mark and uses its nonce; a replay of it is refused', async () => {
+      const again = JSON.stringify(batchOf(SITE, sampleRecords(1, seq)));
+      const r = { body: again, headers: c.sign('POST', BATCHES, again) };
+      const first = await post(r);
+      expect(first.status).toBe(200);
+      expect(bodyOf<{ highWaterMark: number }>(first)).toEqual({ highWaterMark: seq });
+      expectRefused(await post(r), 'replayed-nonce');
+    });
+
+    it('a batch that rolls back leaves its nonce unused: its exact bytes may come again, and are applied once', async () => {
+      const ahead = nextBatch(seq + 2);
+      const gap = await post(ahead);
+      expect({ status: gap.status, reason: problemOf(gap).reason }).toEqual({
+        status: 409,
+        reason: 'sequence-gap',
+      });
+      expect(await used(ahead.nonce)).toBe(false);
+      // The missing batch arrives; the same signed request as before now fits, and is taken once.
+      expect((await post(nextBatch())).status).toBe(200);
+      const replay = await post(ahead);
+      expect(replay.status).toBe(200);
+      expect(bodyOf<{ highWaterMark: number }>(replay)).toEqual({ highWaterMark: seq + 2 });
+      seq += 2;
+      expectRefused(await post(ahead), 'replayed-nonce');
+      expect(await samples()).toBe(seq);
+    });
+
+    it('ping, desired and reported still record their nonces themselves', async () => {
+      const headers = c.sign('GET', '/api/v1/sync/ping', '');
+      const first = await send(`${t.cloud.url}/api/v1/sync/ping`, { headers });
+      expect(first.status).toBe(200);
+      expectRefused(await send(`${t.cloud.url}/api/v1/sync/ping`, { headers }), 'replayed-nonce');
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { parsePublicKey, RequestVerifier, signRequest } from '#libs/sync';
+import { parsePublicKey, replayedNonce, RequestVerifier, signRequest } from '#libs/sync';
 import type { SignedRequest } from '#libs/sync';
 import {
   BODY,
@@ -25,8 +25,28 @@ describe('RequestVerifier accepts', () => {
       created: T0_S,
       expires: T0_S + 60,
       nonce: expect.any(String),
+      // expires + the 60 s skew: the last instant the signature passes, so the nonce's lifetime.
+      nonceUntilMs: (T0_S + 60 + 60) * 1000,
       components: ['@method', '@target-uri', 'content-digest'],
     });
+  });
+
+  it('with deferNonce, every check but the nonce: the caller records it (in its own transaction)', async () => {
+    const { verifier, request, nonces } = enrolled();
+    const first = await verifier.verify(request, { deferNonce: true });
+    // Not recorded: the same request passes again, until the caller records the nonce.
+    await expect(verifier.verify(request, { deferNonce: true })).resolves.toMatchObject({ owner: 'ctl-1' });
+    expect(nonces.size).toBe(0);
+    expect(nonces.remember(first.keyId, first.nonce, first.nonceUntilMs)).toBe(true);
+    await expectRefusal(verifier.verify(request), 'replayed-nonce');
+    // A refusal is still a refusal: the deferral skips only the nonce.
+    await expectRefusal(
+      verifier.verify({ ...request, body: `${BODY} ` }, { deferNonce: true }),
+      'digest-mismatch',
+    );
+    const replay = replayedNonce(first.keyId, first.nonce);
+    expect(replay).toMatchObject({ reason: 'replayed-nonce' });
+    expect(replay.message).toBe(`nonce "${first.nonce}" of key ${KEY_A.fingerprint} was already used`);
   });
 
   it('headers in any letter case and as repeated field lines', async () => {

@@ -5,6 +5,16 @@
  *   headers parse → policy (components, parameters) → time window → signature
  *   base → key lookup → Ed25519 → Content-Digest against the body → nonce.
  * Every refusal is a SignatureError with a stable reason.
+ *
+ * Recording the nonce elsewhere: `verify(request, { deferNonce: true })` does
+ * every check but the nonce and leaves recording it to the caller, which must
+ * then record `nonce` for `keyId` until `nonceUntilMs` with NonceCache
+ * semantics before acting on the request, and refuse it with
+ * `replayedNonce(keyId, nonce)` when the pair was already recorded. That lets
+ * a server record the nonce in the same database transaction as the
+ * request's effects (one commit instead of two): the request then uses its
+ * nonce exactly when its effects commit, and two copies of it racing each
+ * other serialise on the nonce's unique key, one committed, one refused.
  */
 import { verify as cryptoVerify } from 'node:crypto';
 import { verifyContentDigest } from '../digest/content-digest.js';
@@ -42,7 +52,19 @@ export interface VerifiedRequest<Owner = unknown> {
   readonly created: number;
   readonly expires: number;
   readonly nonce: string;
+  /** Epoch ms: the last instant the signature passes the time check; remember the nonce until then. */
+  readonly nonceUntilMs: number;
   readonly components: readonly string[];
+}
+
+export interface VerifyOptions {
+  /** Do not record the nonce: the caller records it, in its own transaction (see above). */
+  readonly deferNonce?: boolean;
+}
+
+/** The refusal for a nonce already recorded, the same wherever it was found. */
+export function replayedNonce(keyId: string, nonce: string): SignatureError {
+  return new SignatureError('replayed-nonce', `nonce "${nonce}" of key ${keyId} was already used`);
 }
 
 export class RequestVerifier<Owner = unknown> {
@@ -65,7 +87,7 @@ export class RequestVerifier<Owner = unknown> {
   }
 
   /** Resolves with who signed, or rejects with a SignatureError. */
-  async verify(request: SignedRequest): Promise<VerifiedRequest<Owner>> {
+  async verify(request: SignedRequest, opts: VerifyOptions = {}): Promise<VerifiedRequest<Owner>> {
     const parsed = parseSignatureFields(
       headerValue(request.headers, 'signature-input'),
       headerValue(request.headers, 'signature'),
@@ -140,9 +162,18 @@ export class RequestVerifier<Owner = unknown> {
       verifyContentDigest(headerValue(request.headers, 'content-digest'), request.body);
     }
 
-    if (!(await this.options.nonces.remember(keyid, nonce, lastValidMs))) {
-      throw new SignatureError('replayed-nonce', `nonce "${nonce}" of key ${keyid} was already used`);
+    if (!opts.deferNonce && !(await this.options.nonces.remember(keyid, nonce, lastValidMs))) {
+      throw replayedNonce(keyid, nonce);
     }
-    return { keyId: keyid, owner: key.owner, label, created, expires, nonce, components: parsed.components };
+    return {
+      keyId: keyid,
+      owner: key.owner,
+      label,
+      created,
+      expires,
+      nonce,
+      nonceUntilMs: lastValidMs,
+      components: parsed.components,
+    };
   }
 }
