@@ -11,7 +11,8 @@
  * - After a request, the bus stays silent for the larger of the bus's and the
  *   device's inter-request delay (slow devices, RTU turnaround).
  * - A device failure (timeout, connection, garbage: `isDeviceFailure`) opens
- *   that device's circuit breaker (breaker.ts): its queued and new requests
+ *   that device's circuit breaker (breaker.ts; each device's breaker and
+ *   delay are kept in bus-devices.ts): its queued and new requests
  *   fail at once with code 'breaker-open', so a dead device costs the bus one
  *   timeout, not one per request, and its neighbours wait for nothing else.
  *   When the backoff has elapsed, the device's next request goes as the one
@@ -19,8 +20,8 @@
  * - `timeoutMs` per request is a backstop: a request whose promise never
  *   settles fails with 'timeout' and frees its slot, so no bus can hang.
  */
-import { CircuitBreaker } from './breaker.js';
-import type { BreakerOptions, BreakerSnapshot } from './breaker.js';
+import type { BreakerSnapshot, CircuitBreaker } from './breaker.js';
+import { BusDevices } from './bus-devices.js';
 import { checkSchedulerOptions } from './bus-scheduler-types.js';
 import type {
   BusSchedulerOptions,
@@ -32,7 +33,7 @@ import type {
 } from './bus-scheduler-types.js';
 import { systemClock } from './clock.js';
 import { DeadlineTimer } from './deadline-timer.js';
-import type { Clock, RandomSource } from './clock.js';
+import type { Clock } from './clock.js';
 import type { RequestKind } from './driver-port.js';
 import { FieldbusError, errorInfo, isDeviceFailure as defaultIsDeviceFailure } from './errors.js';
 
@@ -45,8 +46,6 @@ export type {
   TaskDone,
 } from './bus-scheduler-types.js';
 
-const DEFAULT_BREAKER: BreakerOptions = { baseMs: 1000, maxMs: 30000 };
-
 /** Schedules the pump as a microtask (see schedulePump). */
 const settledPromise = Promise.resolve();
 
@@ -55,12 +54,10 @@ export class BusScheduler {
   private readonly maxInFlight: number;
   private readonly busDelayMs: number;
   private readonly clock: Clock;
-  private readonly random: RandomSource;
   private readonly deviceFailure: (err: unknown) => boolean;
-  private readonly defaultBreaker: BreakerOptions;
   private queues: Record<RequestKind, Job[]> = { write: [], poll: [] };
-  private readonly breakers = new Map<string, CircuitBreaker>();
-  private readonly deviceDelayMs = new Map<string, number>();
+  /** Each device's breaker and delay (bus-devices.ts). */
+  private readonly devices: BusDevices;
   /** Requests in flight (at most maxInFlight, a handful: an array, not a Set that rehashes as it fills and empties). */
   private readonly active: Job[] = [];
   /** Resolves close() once the last request in flight has settled. */
@@ -92,17 +89,13 @@ export class BusScheduler {
       this.pump();
       return Infinity;
     });
-    this.random = options.random ?? Math.random;
     this.deviceFailure = options.isDeviceFailure ?? defaultIsDeviceFailure;
-    this.defaultBreaker = options.breaker ?? DEFAULT_BREAKER;
-    new CircuitBreaker(this.defaultBreaker, this.random); // validates the options now, not at the first failure
+    this.devices = new BusDevices(this.name, this.clock, options.random ?? Math.random, options.breaker);
   }
 
   /** Sets a device's breaker and inter-request delay; later calls replace earlier ones. */
   configureDevice(deviceKey: string, options: DeviceSchedulingOptions): void {
-    if (options.breaker) this.breaker(deviceKey).reconfigure(options.breaker);
-    if (options.interRequestDelayMs !== undefined)
-      this.deviceDelayMs.set(deviceKey, options.interRequestDelayMs);
+    this.devices.configure(deviceKey, options);
   }
 
   /** Runs `run` when the bus has room for it; rejects at once with 'breaker-open' while the device's breaker is open. */
@@ -173,12 +166,12 @@ export class BusScheduler {
   /** The device's breaker if a request for it may queue now, else why not (bus closed, breaker open). */
   private admit(deviceKey: string): CircuitBreaker | FieldbusError {
     if (this.closed) return new FieldbusError('connection', `bus ${this.name} is closed`);
-    const breaker = this.breaker(deviceKey);
+    const breaker = this.devices.breaker(deviceKey);
     if (!breaker.isClosed) {
       const snapshot = breaker.snapshot(this.clock.now());
       if (snapshot.state === 'open') {
         this.counters.breakerRejections++;
-        return this.breakerOpen(deviceKey, snapshot);
+        return this.devices.breakerOpen(deviceKey, snapshot);
       }
     }
     return breaker;
@@ -211,7 +204,7 @@ export class BusScheduler {
   }
 
   breakerState(deviceKey: string): BreakerSnapshot {
-    return this.breaker(deviceKey).snapshot(this.clock.now());
+    return this.devices.breakerState(deviceKey);
   }
 
   get stats(): BusStats {
@@ -236,27 +229,6 @@ export class BusScheduler {
       for (const job of this.queues[kind].splice(0))
         job.reject(new FieldbusError('connection', `bus ${this.name} closed before the request was sent`));
     if (this.inFlight > 0) await new Promise<void>((resolve) => (this.drained = resolve));
-  }
-
-  private breaker(deviceKey: string): CircuitBreaker {
-    let b = this.breakers.get(deviceKey);
-    if (!b) {
-      b = new CircuitBreaker(this.defaultBreaker, this.random);
-      this.breakers.set(deviceKey, b);
-    }
-    return b;
-  }
-
-  private breakerOpen(deviceKey: string, s: BreakerSnapshot): FieldbusError {
-    const last = s.lastError ? ` (last: ${s.lastError.code})` : '';
-    const wait =
-      s.retryAt === null
-        ? ''
-        : `, next attempt in ${Math.max(0, Math.round(s.retryAt - this.clock.now()))} ms`;
-    return new FieldbusError(
-      'breaker-open',
-      `device ${deviceKey} on bus ${this.name}: breaker open after ${s.failures} failure(s)${last}${wait}`,
-    );
   }
 
   private schedulePump(): void {
@@ -296,7 +268,7 @@ export class BusScheduler {
       const job = i === 0 ? queue.shift()! : queue.splice(i, 1)[0];
       if (admission === 'reject') {
         this.counters.breakerRejections++;
-        job.reject(this.breakerOpen(job.deviceKey, this.breakerState(job.deviceKey)));
+        job.reject(this.devices.breakerOpen(job.deviceKey, this.breakerState(job.deviceKey)));
         i--;
         continue;
       }
@@ -355,7 +327,7 @@ export class BusScheduler {
       this.drained();
       this.drained = null;
     }
-    const delay = Math.max(this.busDelayMs, this.deviceDelayMs.get(job.deviceKey) ?? 0, job.delayAfterMs);
+    const delay = Math.max(this.busDelayMs, this.devices.delayMs(job.deviceKey), job.delayAfterMs);
     // The clock is read only when needed (a delay, a failure): this runs per request, and reading it is not free.
     if (delay > 0) this.holdUntil = Math.max(this.holdUntil, this.clock.now() + delay);
     const breaker = job.breaker;
@@ -403,7 +375,7 @@ export class BusScheduler {
       this.queues[kind] = queue.filter((j) => j.deviceKey !== deviceKey);
       for (const job of refused) {
         this.counters.breakerRejections++;
-        job.reject(this.breakerOpen(deviceKey, snapshot));
+        job.reject(this.devices.breakerOpen(deviceKey, snapshot));
       }
     }
   }

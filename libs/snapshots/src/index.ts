@@ -32,6 +32,7 @@ export type {
   VersionKind,
 } from './store.js';
 export { InMemorySnapshotStore } from './memory-store.js';
+export { SnapshotStoreBase } from './store-base.js';
 export {
   buildTree,
   COLLECTIONS,

@@ -8,7 +8,8 @@
  */
 import type { Hash } from './canonical.js';
 import { HeadMovedError, TransactionClosedError, UnknownVersionError } from './errors.js';
-import type { ListVersionsOptions, SnapshotStore, SnapshotWriter, Version, VersionId } from './store.js';
+import { SnapshotStoreBase } from './store-base.js';
+import type { ListVersionsOptions, SnapshotWriter, Version, VersionId } from './store.js';
 
 interface Tables {
   blobs: Map<Hash, string>;
@@ -96,11 +97,9 @@ class StagedTransaction implements SnapshotWriter {
   }
 }
 
-export class InMemorySnapshotStore implements SnapshotStore {
+export class InMemorySnapshotStore extends SnapshotStoreBase {
   private readonly tables: Tables = { blobs: new Map(), versions: new Map() };
   private headId: VersionId | null = null;
-  /** Tail of the transaction queue: each transaction starts when the previous one settled. */
-  private queue: Promise<void> = Promise.resolve();
 
   /** Counts of what is committed, for tests and diagnostics. */
   stats(): { blobs: number; versions: number } {
@@ -129,20 +128,9 @@ export class InMemorySnapshotStore implements SnapshotStore {
     return Promise.resolve(this.headId);
   }
 
-  putBlobs(blobs: ReadonlyMap<Hash, unknown>): Promise<void> {
-    return this.transaction((tx) => tx.putBlobs(blobs));
-  }
-
-  putVersion(version: Version): Promise<void> {
-    return this.transaction((tx) => tx.putVersion(version));
-  }
-
-  setHead(expected: VersionId | null, next: VersionId): Promise<void> {
-    return this.transaction((tx) => tx.setHead(expected, next));
-  }
-
+  /** One at a time: each starts when the previous one settled. */
   transaction<T>(fn: (tx: SnapshotWriter) => Promise<T>): Promise<T> {
-    const run = async (): Promise<T> => {
+    return this.serialised(async () => {
       const tx = new StagedTransaction(this.tables, () => this.headId);
       try {
         const result = await fn(tx);
@@ -151,13 +139,7 @@ export class InMemorySnapshotStore implements SnapshotStore {
       } finally {
         tx.close();
       }
-    };
-    const result = this.queue.then(run);
-    this.queue = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    return result;
+    });
   }
 
   /** Synchronous, so no other code observes a half-applied transaction. */

@@ -16,6 +16,8 @@
  * - Head: a single row. setHead(expected, next) is compare-and-set: it throws
  *   HeadMovedError when the stored head is not `expected`, and refuses a `next`
  *   that is not a stored version (UnknownVersionError).
+ * - SnapshotStoreBase (store-base.ts) supplies the three writes outside a
+ *   transaction (each one transaction of its own) and an in-process queue.
  * - transaction(fn): all or nothing. Everything written through `tx` becomes
  *   visible together when fn resolves, and nothing of it when fn throws (the
  *   error is rethrown). Writing transactions are serialised (SQLite: BEGIN

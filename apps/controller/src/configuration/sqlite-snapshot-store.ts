@@ -14,7 +14,12 @@
  */
 import type { Database, Statement } from 'better-sqlite3';
 import type { DataSource } from 'typeorm';
-import { HeadMovedError, TransactionClosedError, UnknownVersionError } from '#libs/snapshots';
+import {
+  HeadMovedError,
+  SnapshotStoreBase,
+  TransactionClosedError,
+  UnknownVersionError,
+} from '#libs/snapshots';
 import type { ConfigurationStore, ImportRecord } from './configuration-store.js';
 import type { Hash, ListVersionsOptions, SnapshotWriter, Version, VersionId } from '#libs/snapshots';
 
@@ -35,8 +40,7 @@ const FOREIGN_TX_WAIT_MS = 5000;
  */
 export type SnapshotCommitHook = (db: Database, versions: readonly Version[]) => void;
 
-export class SqliteSnapshotStore implements ConfigurationStore {
-  private queue: Promise<void> = Promise.resolve();
+export class SqliteSnapshotStore extends SnapshotStoreBase implements ConfigurationStore {
   private readonly sql: {
     getBlob: Statement<[string], { json: string }>;
     putBlob: Statement<[string, string]>;
@@ -54,6 +58,7 @@ export class SqliteSnapshotStore implements ConfigurationStore {
     private readonly db: Database,
     private readonly onCommit?: SnapshotCommitHook,
   ) {
+    super();
     this.sql = {
       getBlob: db.prepare('SELECT json FROM snapshot_blob WHERE hash = ?'),
       putBlob: db.prepare('INSERT OR IGNORE INTO snapshot_blob (hash, json) VALUES (?, ?)'),
@@ -101,18 +106,6 @@ export class SqliteSnapshotStore implements ConfigurationStore {
     return Promise.resolve(this.committedHead());
   }
 
-  putBlobs(blobs: ReadonlyMap<Hash, unknown>): Promise<void> {
-    return this.transaction((tx) => tx.putBlobs(blobs));
-  }
-
-  putVersion(version: Version): Promise<void> {
-    return this.transaction((tx) => tx.putVersion(version));
-  }
-
-  setHead(expected: VersionId | null, next: VersionId): Promise<void> {
-    return this.transaction((tx) => tx.setHead(expected, next));
-  }
-
   /** The latest import record, or undefined before the first import. */
   lastImport(): ImportRecord | undefined {
     const row = this.sql.lastImport.get();
@@ -127,14 +120,14 @@ export class SqliteSnapshotStore implements ConfigurationStore {
   }
 
   recordImport(record: ImportRecord): Promise<void> {
-    return this.enqueue(async () => {
+    return this.serialised(async () => {
       await this.untilNoForeignTransaction();
       this.sql.putImport.run(record.sourceHash, record.file, record.versionId, record.importedAt);
     });
   }
 
   transaction<T>(fn: (tx: SnapshotWriter) => Promise<T>): Promise<T> {
-    return this.enqueue(async () => {
+    return this.serialised(async () => {
       const staged: Staged = { blobs: new Map(), versions: new Map() };
       let open = true;
       const guard = <R>(read: () => R): Promise<R> =>
@@ -224,15 +217,6 @@ export class SqliteSnapshotStore implements ConfigurationStore {
         throw new Error('snapshot store: another transaction on the SQLite connection did not end');
       await new Promise((resolve) => setTimeout(resolve, 1));
     }
-  }
-
-  private enqueue<T>(run: () => Promise<T>): Promise<T> {
-    const result = this.queue.then(run);
-    this.queue = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    return result;
   }
 
   private committedBlob(hash: Hash): unknown {

@@ -28,6 +28,8 @@ class FakeDriver implements FieldbusDriver {
   push = new Set<string>();
   sinks = new Map<string, ValueSink>();
   subscribeCalls = 0;
+  /** Runs as the answer arrives, before the engine sees it: a notification handled in the same millisecond. */
+  onAnswer?: () => void;
 
   constructor(private readonly clock: FakeClock) {}
 
@@ -35,6 +37,7 @@ class FakeDriver implements FieldbusDriver {
     this.reads.push({ device: device.site.id, points: points.map((p) => p.id), at: this.clock.now() });
     await sleep(this.clock, this.readMs);
     if (this.dead.has(device.site.id)) throw new FieldbusError('timeout', `${device.site.id}: no response`);
+    this.onAnswer?.();
     return points.map((p) => {
       const error = this.refuse.get(p.id);
       return error ? { pointId: p.id, error } : { pointId: p.id, value: this.clock.now() };
@@ -243,6 +246,49 @@ describe('ScanEngine', () => {
       { deviceId: 'v', pointId: 'b', ts: t + 1, value: 21, quality: 'good' },
     ]);
     await h.stop();
+  });
+
+  it('records a notification older than a poll recorded meanwhile, without rolling the live value back', async () => {
+    const h = harness([dev('v', 1000)]);
+    h.driver.push = new Set(['a', 'b', 'c']); // all pushed: a is the polled heartbeat
+    h.engine.start();
+    await h.clock.advance(1500); // heartbeat polls answered at 10 and 1010, their value the answer time
+    expect(h.live.get('v.a')!.value).toBe(1010);
+    const sink = h.driver.sinks.get('v')!;
+    sink.value('a', 7, 1005); // stamped before the 1010 poll, delivered after it
+    expect(h.live.get('v.a')!.value).toBe(1010);
+    sink.value('a', 8, 1010); // the 1010 reading again: a duplicate
+    expect(h.live.get('v.a')!.value).toBe(1010);
+    await h.clock.advance(250);
+    const a = () => h.samples.filter((s) => s.pointId === 'a').map((s) => [s.ts, s.value]);
+    expect(a()).toEqual([
+      [10, 10],
+      [1010, 1010],
+      [1005, 7],
+    ]);
+    await h.clock.advance(1000); // the next poll moves the live value on
+    expect(h.live.get('v.a')!.value).toBe(2010);
+    await h.stop();
+  });
+
+  it('keeps one sample when a notification and a poll answer of a point are handled in the same millisecond', async () => {
+    const h = harness([dev('v', 1000)]);
+    h.driver.push = new Set(['a', 'b', 'c']);
+    h.engine.start();
+    await h.clock.advance(1500);
+    const sink = h.driver.sinks.get('v')!;
+    h.driver.onAnswer = () => sink.value('a', 5, h.clock.now()); // just before the 2010 answer
+    await h.clock.advance(1000);
+    h.driver.onAnswer = undefined;
+    await h.stop();
+    // Every (point, instant) once; history and the live value agree on the poll's reading.
+    const a = h.samples.filter((s) => s.pointId === 'a').map((s) => [s.ts, s.value]);
+    expect(a).toEqual([
+      [10, 10],
+      [1010, 1010],
+      [2010, 2010],
+    ]);
+    expect(h.live.get('v.a')!.value).toBe(2010);
   });
 
   it('puts points back on polling when the subscription is lost, and subscribes again later', async () => {

@@ -33,6 +33,7 @@ import type { LoadedSite, PointDef } from '#libs/profiles';
 import { DeviceHealth } from './device-health.js';
 import type { ScanLogger } from './device-health.js';
 import type { DriverRegistry } from './driver-registry.js';
+import { RecordedInstants } from './recorded-instants.js';
 
 export interface SampleOut {
   deviceId: string;
@@ -42,7 +43,12 @@ export interface SampleOut {
   quality: 'good' | 'comm-fail';
 }
 
-/** Where scan results go: live values and history in the controller, recorders in tests. */
+/**
+ * Where scan results go: live values and history in the controller, recorders in tests.
+ * `value` is not given a reading older than one it was given for that point (but for a poll
+ * after the clock was set back); `record` gets each (point, ts) once, not in time order
+ * (a pushed sample can follow a newer poll).
+ */
 export interface ScanSink {
   value(deviceId: string, pointId: string, value: number, at: number): void;
   fail(deviceId: string, pointId: string, error: FieldbusErrorInfo): void;
@@ -73,8 +79,23 @@ interface DeviceScan {
   pushed: Set<string>;
   heartbeat: PointDef;
   resubscribe?: TimerHandle;
-  /** Per point: the instant of the last sample recorded, polled or pushed. */
-  recordedAt: Map<string, number>;
+  points: Map<string, PointScan>;
+}
+
+/**
+ * A point has one value at an instant (the cloud keys samples on point and time). The same reading
+ * can reach the engine twice (a poll answer and a COV notification handled in the same millisecond,
+ * a confirmed notification the device sent again): the second is dropped. Every other reading is
+ * recorded, in whatever order it arrives: a notification waits for its flush and may come after a
+ * newer poll of its point (a heartbeat, a point whose subscription was just lost). The live value
+ * only moves forward in reading time.
+ */
+class PointScan extends RecordedInstants {
+  /** Reading time of what the live value shows (a value or a failure). */
+  liveAt = -Infinity;
+  /** The flush that last recorded this point's pushed sample, and its index in that flush. */
+  flush = 0;
+  slot = 0;
 }
 
 interface PollGroup {
@@ -95,6 +116,9 @@ export class ScanEngine {
   private readonly subscribing = new Set<Promise<void>>();
   /** Pushed samples waiting for the next flush. */
   private pushedSamples: SampleOut[] = [];
+  /** Each pushed sample's point, so the flush needs no lookup. */
+  private pushedScans: PointScan[] = [];
+  private flushes = 0;
   private flushTimer?: TimerHandle;
   private flushing?: Promise<void>;
 
@@ -110,7 +134,7 @@ export class ScanEngine {
         health: new DeviceHealth(site.id, o.log),
         pushed: new Set(),
         heartbeat: profile.points[0],
-        recordedAt: new Map(),
+        points: new Map(profile.points.map((p) => [p.id, new PointScan()])),
       };
       this.devices.push(device);
       this.byId.set(site.id, device);
@@ -199,8 +223,12 @@ export class ScanEngine {
     }
     const at = this.clock.now();
     for (const o of outcomes) {
+      const p = this.point(d, o.pointId);
+      // Stamped on answer, a poll is the newest reading there is, even when the clock was set back.
+      p.liveAt = at;
       if (o.value !== undefined) this.o.sink.value(site.id, o.pointId, o.value, at);
       else this.o.sink.fail(site.id, o.pointId, o.error!);
+      if (!p.add(at)) continue;
       samples.push({
         deviceId: site.id,
         pointId: o.pointId,
@@ -224,28 +252,27 @@ export class ScanEngine {
   ): void {
     const at = this.clock.now();
     const id = d.ctx.site.id;
-    for (const p of d.ctx.profile.points) this.o.sink.fail(id, p.id, error);
+    for (const p of d.ctx.profile.points) {
+      this.point(d, p.id).liveAt = at;
+      this.o.sink.fail(id, p.id, error);
+    }
     for (const p of polled)
-      samples.push({ deviceId: id, pointId: p.id, ts: at, value: null, quality: 'comm-fail' });
+      if (this.point(d, p.id).add(at))
+        samples.push({ deviceId: id, pointId: p.id, ts: at, value: null, quality: 'comm-fail' });
     if (d.pushed.size) this.unpush(d, [...d.pushed]);
     d.health.failed(error);
   }
 
-  /**
-   * A point has one value at an instant (the cloud keys samples on point and time). The same reading
-   * can reach the engine twice at one instant (a poll answer and a COV notification processed in the
-   * same millisecond, or a confirmed notification the device sent again): what is at or before the
-   * point's last recorded instant is dropped. Kept per device, keyed by point id: no key built per sample.
-   */
-  private unrecorded(d: DeviceScan, s: SampleOut): boolean {
-    if (s.ts <= (d.recordedAt.get(s.pointId) ?? -Infinity)) return false;
-    d.recordedAt.set(s.pointId, s.ts);
-    return true;
+  /** Kept per device, keyed by point id: no key built per sample. */
+  private point(d: DeviceScan, pointId: string): PointScan {
+    let p = d.points.get(pointId);
+    if (!p) d.points.set(pointId, (p = new PointScan()));
+    return p;
   }
 
-  private async finish(d: DeviceScan, all: SampleOut[]): Promise<void> {
+  /** `samples` are each recorded for the first time (PointScan.add). */
+  private async finish(d: DeviceScan, samples: SampleOut[]): Promise<void> {
     d.health.lastScanAt = this.clock.now();
-    const samples = all.filter((s) => this.unrecorded(d, s));
     try {
       await this.o.sink.record(samples);
     } catch (err) {
@@ -290,9 +317,17 @@ export class ScanEngine {
     return {
       value: (pointId, value, at) => {
         if (this.stopped) return;
-        this.o.sink.value(id, pointId, value, at);
+        const p = this.point(d, pointId);
+        // A notification delivered after a newer poll of its point is history, not the live value; one
+        // at the instant of a recorded reading is that reading again (the flush drops it), so history and
+        // the live value agree on the value at an instant.
+        if (at > p.liveAt || (at === p.liveAt && !p.has(at))) {
+          p.liveAt = at;
+          this.o.sink.value(id, pointId, value, at);
+        }
         // A burst of notifications (every object's first one after subscribing) must not become a burst of transactions.
         this.pushedSamples.push({ deviceId: id, pointId, ts: at, value, quality: 'good' });
+        this.pushedScans.push(p);
         this.flushTimer ??= this.clock.setTimeout(() => {
           this.flushTimer = undefined;
           void this.flushPushed();
@@ -313,15 +348,28 @@ export class ScanEngine {
 
   private async flushPushed(): Promise<void> {
     await this.flushing;
-    // Notifications are stamped on receipt: two for one point that queued while the event loop was
-    // busy get the same instant. Within a flush the later one, as received, is kept.
-    const byInstant = new Map<string, SampleOut>();
-    for (const s of this.pushedSamples.splice(0)) {
-      const key = `${s.deviceId}\u0000${s.pointId}\u0000${s.ts}`;
-      byInstant.delete(key);
-      byInstant.set(key, s);
+    const pending = this.pushedSamples;
+    const scans = this.pushedScans;
+    this.pushedSamples = [];
+    this.pushedScans = [];
+    const flush = ++this.flushes;
+    const kept: Array<SampleOut | undefined> = [];
+    let replaced = false;
+    for (let i = 0; i < pending.length; i++) {
+      const s = pending[i];
+      const p = scans[i];
+      if (p.add(s.ts)) {
+        p.flush = flush;
+        p.slot = kept.push(s) - 1;
+      } else if (p.flush === flush && kept[p.slot]?.ts === s.ts) {
+        // Notifications are stamped on receipt: two for one point that queued while the event loop
+        // was busy get the same instant. Within a flush the later one, as received, is kept.
+        kept[p.slot] = undefined;
+        p.slot = kept.push(s) - 1;
+        replaced = true;
+      }
     }
-    const samples = [...byInstant.values()].filter((s) => this.unrecorded(this.byId.get(s.deviceId)!, s));
+    const samples = replaced ? kept.filter((s) => s !== undefined) : (kept as SampleOut[]);
     if (!samples.length) return;
     this.flushing = this.o.sink.record(samples).catch((err: unknown) => {
       this.o.log.error({ err: errorInfo(err).message, samples: samples.length }, 'history write failed');
