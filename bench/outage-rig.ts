@@ -309,3 +309,29 @@ export function vanished(before: OutboxSnapshot, after: OutboxSnapshot, confirme
   }
   return out;
 }
+
+/**
+ * Per device, |interval between the first requests of consecutive read cycles
+ * − `pollMs`| for the cycles that began within [from, to]: the scan loop's
+ * cadence as the devices saw it, without the time their answers took. A
+ * cycle's requests follow each other closely; the next cycle's first request
+ * comes after a pause of more than half the poll interval. Sorted.
+ */
+export function requestCadence(
+  requestsAt: readonly (readonly number[])[],
+  from: number,
+  to: number,
+  pollMs: number,
+): number[] {
+  const out: number[] = [];
+  for (const times of requestsAt) {
+    let cycleStart: number | undefined;
+    for (let i = 0; i < times.length; i++) {
+      if (i > 0 && times[i] - times[i - 1] <= pollMs / 2) continue;
+      if (cycleStart !== undefined && times[i] >= from && times[i] <= to)
+        out.push(Math.abs(times[i] - cycleStart - pollMs));
+      cycleStart = times[i];
+    }
+  }
+  return out.sort((a, b) => a - b);
+}

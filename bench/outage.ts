@@ -33,14 +33,20 @@
  *   the poll interval| over the cycles that ended during the drain, from the
  *   samples' reading times in PostgreSQL; p99 over all devices. The
  *   controller's own figure (GET /api/v1/sync scanJitter, a window of its last
- *   2,000 scans) is printed beside it.
+ *   2,000 scans) is printed beside it. A reading time is taken when a cycle's
+ *   last answer arrived, so this counts the devices' answer times as well as
+ *   the scan loop's own lateness; to tell them apart, requestJitterP99Ms is
+ *   the same measure taken from when the first request of each cycle reached
+ *   its device (in this process). The machine's load average is printed with
+ *   them: the controller shares the machine with the cloud, PostgreSQL and
+ *   these devices, and whatever else runs on it.
  *
  *   npm run bench:outage -- [--minutes N] [--kills N]
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
@@ -56,6 +62,7 @@ import {
   controllerEnv,
   freePort,
   readOutbox,
+  requestCadence,
   vanished,
 } from './outage-rig.js';
 import type { OutboxRowSnapshot, OutboxSnapshot, Query } from './outage-rig.js';
@@ -117,6 +124,9 @@ async function main(): Promise<void> {
     const profilesDir = join(dir, 'profiles');
     mkdirSync(join(profilesDir, 'bench'), { recursive: true });
     const devices = [];
+    // When each request reached each device, from just before the cloud returns until drained.
+    const requestsAt: number[][] = Array.from({ length: DEVICES }, () => []);
+    let timingRequests = false;
     for (let d = 0; d < DEVICES; d++) {
       const full = modbusProfile(d);
       const profile = { ...full, points: full.points.slice(0, POINTS_PER_DEVICE) };
@@ -125,14 +135,16 @@ async function main(): Promise<void> {
       const server = new ModbusTcpServer({
         host: '127.0.0.1',
         port: 0,
-        handler: (req) =>
-          req.functionCode === 3 || req.functionCode === 4
+        handler: (req) => {
+          if (timingRequests) requestsAt[d].push(Date.now());
+          return req.functionCode === 3 || req.functionCode === 4
             ? {
                 registers: Array.from(
                   image[req.functionCode].subarray(req.address, req.address + req.quantity),
                 ),
               }
-            : { exception: 1 },
+            : { exception: 1 };
+        },
       });
       servers.push(server);
       const { port } = await server.listen();
@@ -221,8 +233,10 @@ async function main(): Promise<void> {
 
     // The cloud returns; the drain is timed to the controller's last seq at that moment.
     const target = (await status()).outbox.lastSeq;
+    timingRequests = true;
     cloud = await startCloud(databaseUrl, cloudPort, TOKEN);
     const back = Date.now();
+    const loadAtReturn = loadavg()[0];
     log(`cloud back after ${((back - outageStart) / 1000).toFixed(0)} s; draining to seq ${target}`);
     let drainSeconds: number | null = null;
     for (const until = back + 300_000; Date.now() < until;) {
@@ -233,6 +247,8 @@ async function main(): Promise<void> {
       await sleep(100);
     }
     const drainedAt = Date.now();
+    timingRequests = false;
+    const loadAfterDrain = loadavg()[0];
     const own = (await status()).scanJitter;
     log(
       `drained in ${drainSeconds ?? '>300'} s; the controller's scan jitter window: ${JSON.stringify(own)}`,
@@ -258,6 +274,7 @@ async function main(): Promise<void> {
       deviations.push(Math.abs(Number(cycles[i].at) - Number(cycles[i - 1].at) - POLL_MS));
     }
     deviations.sort((a, b) => a - b);
+    const requested = requestCadence(requestsAt, back, drainedAt, POLL_MS);
 
     // Lost and duplicated.
     const audit = await auditCloud(query, controllerId);
@@ -295,6 +312,8 @@ outage ${MINUTES} min at ${DEVICES * POINTS_PER_DEVICE} points/s, ${ctl.kills - 
   duplicated:  ${duplicated}   (target 0; (point, at) twice ${audit.pointAtTwice}, seq twice ${audit.overlapping}) ${audit.pointAtExamples.length ? JSON.stringify(audit.pointAtExamples) : ''}
   drain:       ${drainSeconds ?? 'not within 300'} s to seq ${target}   (target ≤ 30 s)
   scan jitter during the drain: p50 ${percentile(deviations, 0.5)} ms, p99 ${p99} ms, max ${deviations[deviations.length - 1] ?? null} ms over ${deviations.length} cycles   (target p99 < 100 ms)
+    from the requests' arrival at the devices (without their answer times): p50 ${percentile(requested, 0.5)} ms, p99 ${percentile(requested, 0.99)} ms, max ${requested[requested.length - 1] ?? null} ms over ${requested.length} cycles
+    machine load average (1 min): ${loadAtReturn.toFixed(2)} when the cloud came back, ${loadAfterDrain.toFixed(2)} once drained
   cloud: ${audit.samples} samples, ${audit.events} events, hwm ${audit.hwm}; machine ${cpus().length} × ${cpus()[0]?.model ?? '?'}`);
     console.log(
       `RESULT ${JSON.stringify({
@@ -308,6 +327,8 @@ outage ${MINUTES} min at ${DEVICES * POINTS_PER_DEVICE} points/s, ${ctl.kills - 
         drainSeconds,
         scanJitterP99Ms: p99,
         scanJitterCycles: deviations.length,
+        requestJitterP99Ms: percentile(requested, 0.99),
+        loadAverage: { atReturn: loadAtReturn, afterDrain: loadAfterDrain },
         controllerScanJitter: own,
         cloudSamples: audit.samples,
         ledgerEntries: Number(ledger.n),

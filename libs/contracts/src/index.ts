@@ -193,7 +193,8 @@ export type AlarmKind =
   | 'write-failed'
   | 'schedule-ending'
   | 'schedule-no-transitions'
-  | 'outbox-near-cap';
+  | 'outbox-near-cap'
+  | 'sync-record-too-large';
 export type AlarmSeverity = 'critical' | 'major' | 'minor' | 'warning';
 
 /** GET /api/v1/alarms, GET /api/v1/alarms/{id}: one alarm occurrence. */

@@ -17,6 +17,7 @@ export const ALARM_KINDS: readonly AlarmKind[] = [
   'schedule-ending',
   'schedule-no-transitions',
   'outbox-near-cap',
+  'sync-record-too-large',
 ];
 export const MAX_ALARMS_PER_PAGE = 1000;
 const DEFAULT_ALARMS_PER_PAGE = 100;

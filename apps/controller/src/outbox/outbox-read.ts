@@ -5,6 +5,7 @@
 import type { OutboxKind, OutboxRecord } from '#libs/sync';
 import { prepared } from '../events/sqlite-journal.js';
 import type { SqliteConnection } from '../events/sqlite-journal.js';
+import type { PeekedJson } from './outbox.port.js';
 
 export interface OutboxRow {
   seq: number;
@@ -16,20 +17,25 @@ export interface OutboxRow {
   bytes: number;
 }
 
-/** The rows of the batch: the oldest after `afterSeq`, stopping at a gap (which the invariants rule out). */
+/**
+ * The rows of the batch: the oldest after `afterSeq` (and with `seq` at most
+ * `maxSeq`: a reader on another connection stays inside the range fenced for
+ * it, OutboxService.reserve), stopping at a gap (which the invariants rule out).
+ */
 export function peekRows(
   conn: SqliteConnection,
   afterSeq: number,
   maxRecords: number,
   maxBytes: number,
+  maxSeq = Number.MAX_SAFE_INTEGER,
 ): OutboxRow[] {
   if (!Number.isInteger(maxRecords) || maxRecords < 1)
     throw new RangeError(`peek: maxRecords must be a whole number ≥ 1, got ${maxRecords}`);
   if (!(maxBytes >= 1)) throw new RangeError(`peek: maxBytes must be ≥ 1, got ${maxBytes}`);
-  const candidates = prepared(conn, `SELECT * FROM "outbox" WHERE "seq" > ? ORDER BY "seq" LIMIT ?`).all(
-    afterSeq,
-    maxRecords,
-  ) as OutboxRow[];
+  const candidates = prepared(
+    conn,
+    `SELECT * FROM "outbox" WHERE "seq" > ? AND "seq" <= ? ORDER BY "seq" LIMIT ?`,
+  ).all(afterSeq, maxSeq, maxRecords) as OutboxRow[];
   const out: OutboxRow[] = [];
   let bytes = 0;
   let next: number | undefined;
@@ -58,6 +64,19 @@ export function toRecord(row: OutboxRow): OutboxRecord {
 export function recordJson(row: OutboxRow): string {
   const through = row.kind === 'thinned' ? `,"through":${row.through!}` : '';
   return `{"seq":${row.seq},"at":"${new Date(row.at).toISOString()}","kind":"${row.kind}","body":${row.body}${through}}`;
+}
+
+/** The batch's rows in their wire form (outbox.port.ts PeekedJson); undefined when there are none. */
+export function peekedJsonOf(rows: readonly OutboxRow[]): PeekedJson | undefined {
+  if (!rows.length) return undefined;
+  const last = rows[rows.length - 1];
+  return {
+    count: rows.length,
+    fromSeq: rows[0].seq,
+    toSeq: last.through ?? last.seq,
+    recordsJson: `[${rows.map(recordJson).join(',')}]`,
+    bytes: rows.reduce((n, r) => n + r.bytes, 0),
+  };
 }
 
 export function oldestRow(conn: SqliteConnection): { seq: number; at: number } | undefined {

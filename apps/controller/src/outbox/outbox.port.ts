@@ -54,12 +54,29 @@ export interface PeekedJson {
   fromSeq: number;
   toSeq: number;
   recordsJson: string;
+  /** The batch's size as `maxBytes` counts it (the sync client shrinks batches in these units after a 413). */
+  bytes: number;
+}
+
+/** Sequence numbers (afterSeq, throughSeq]: where the next batch lies, fenced before it is read. */
+export interface ReservedRange {
+  afterSeq: number;
+  throughSeq: number;
 }
 
 export interface OutboxPort {
   peek(opts: PeekOptions): OutboxRecord[];
   /** The same records as `peek` (and the same fence), as JSON spliced from the stored bodies; undefined when none. */
   peekJson(opts: PeekOptions): PeekedJson | undefined;
+  /**
+   * For a reader on another connection of the same file (the sync client's
+   * replay worker): the `span` sequence numbers from the oldest unsent record
+   * on, fenced from cap thinning before it reads them, so a batch read there
+   * is never thinned under it (a fence raised after its read could come too
+   * late). It reads peekRows(afterSeq, …, throughSeq). Undefined when nothing
+   * is unsent.
+   */
+  reserve(span: number): ReservedRange | undefined;
   confirm(highWaterMark: number): Promise<void>;
   stats(): OutboxStats;
 }

@@ -9,13 +9,17 @@
  * by their own stores inside their own transactions (outbox-append.ts).
  *
  * The cap (`capBytes`, accounted bytes of the rows): above `thinAbove` the
- * oldest unsent telemetry is thinned in the background, one window per
+ * oldest unsent telemetry is thinned in the background, one range per
  * transaction, down to `thinTo` (outbox-thinning.ts: 1 per minute first, then
- * 1 per 15 minutes); `nearCap$` turns true at `alarmAbove` and false again
- * below `alarmClearBelow` (hysteresis, so a trim at the boundary does not
- * flap the alarm). When even thinning leaves no room, a tick's samples are
- * refused, counted and ledgered, never events; appendSamples resolves either
- * way, so the scan is never blocked nor failed by a full outbox. Refusals are
+ * 1 per 15 minutes; whole windows that have ended first, then, only when
+ * those are used up, the recent minutes and the minute still filling, oldest
+ * first); `nearCap$` turns true at `alarmAbove` and false again below
+ * `alarmClearBelow` (hysteresis, so a trim at the boundary does not flap the
+ * alarm). A tick that does not fit is appended and thinned in its own
+ * transaction, its own samples included, as far as needed; only when even
+ * that cannot bring the outbox under the cap is the tick undone and refused
+ * (counted and ledgered), never events. appendSamples resolves either way,
+ * so the scan is never blocked nor failed by a full outbox. Refusals are
  * gathered per point in memory and ledgered when telemetry is accepted
  * again, after 15 minutes, or at shutdown: a crash while refusing loses that
  * tally (the refused samples themselves were never durable).
@@ -28,17 +32,19 @@ import type { Clock } from '../common/clock.js';
 import { prepared } from '../events/sqlite-journal.js';
 import type { SqliteConnection, SqliteJournal } from '../events/sqlite-journal.js';
 import { adjustMeta, appendSerialised, readMeta, serialiseRecords } from './outbox-append.js';
-import { lastSeq, oldestRow, peekRows, recordJson, toRecord } from './outbox-read.js';
+import { lastSeq, oldestRow, peekedJsonOf, peekRows, toRecord } from './outbox-read.js';
 import type { OutboxRow } from './outbox-read.js';
-import { nextWindow, THIN_LEVELS, thinWindow, writeLedger } from './outbox-thinning.js';
-import type { LedgerEntry, ThinLevel } from './outbox-thinning.js';
-import type { OutboxPort, OutboxStats, PeekedJson, PeekOptions } from './outbox.port.js';
+import { writeLedger } from './outbox-ledger.js';
+import type { LedgerEntry } from './outbox-ledger.js';
+import { THIN_LEVELS, Thinner } from './outbox-thinning.js';
+import type { ThinLevel } from './outbox-thinning.js';
+import type { OutboxPort, OutboxStats, PeekedJson, PeekOptions, ReservedRange } from './outbox.port.js';
 
 export const DEFAULT_OUTBOX_CAP_BYTES = 1024 ** 3;
 export const REFUSED_REASON = 'outbox-cap: refused, outbox full';
 const REFUSAL_LEDGER_MS = 15 * 60_000;
-/** How many empty windows one thinning transaction may look through before it yields. */
-const WINDOWS_PER_STEP = 64;
+/** Thrown inside the savepoint of a tick that even thinning cannot make room for, to undo it. */
+class NoRoom extends Error {}
 
 export interface OutboxOptions {
   capBytes: number;
@@ -86,8 +92,7 @@ export class OutboxService implements OutboxPort, OnApplicationShutdown {
   private maintaining?: Promise<void>;
   /** Highest seq handed to the sync client by peek: never thinned under it. */
   private fence = 0;
-  /** Per level: windows before this instant hold nothing more to thin. */
-  private readonly cursors: number[];
+  private readonly thinner: Thinner;
   private readonly refusals = new Map<string, { from: number; to: number; count: number }>();
   private refusedTotal = 0;
   private readonly rate: Array<{ t: number; appended: number }> = [];
@@ -113,7 +118,7 @@ export class OutboxService implements OutboxPort, OnApplicationShutdown {
       ...options,
     };
     this.capBytes = options.capBytes;
-    this.cursors = this.o.levels.map(() => -Infinity);
+    this.thinner = new Thinner(this.o.levels);
     this.near = new BehaviorSubject(this.usedBytes() >= this.o.alarmAbove * this.capBytes);
     this.nearCap$ = this.near.asObservable();
   }
@@ -133,7 +138,8 @@ export class OutboxService implements OutboxPort, OnApplicationShutdown {
       // Every read that finished in this turn of the event loop joins the same transaction.
       setImmediate(() => this.flush(p));
     }
-    this.pending.samples.push(...samples);
+    // A loop, not push(...samples): a spread of some 100 000 arguments overflows the stack.
+    for (const s of samples) this.pending.samples.push(s);
     return this.pending.promise;
   }
 
@@ -142,15 +148,17 @@ export class OutboxService implements OutboxPort, OnApplicationShutdown {
   }
 
   peekJson(opts: PeekOptions): PeekedJson | undefined {
-    const rows = this.peekFenced(opts);
-    if (!rows.length) return undefined;
-    const last = rows[rows.length - 1];
-    return {
-      count: rows.length,
-      fromSeq: rows[0].seq,
-      toSeq: last.through ?? last.seq,
-      recordsJson: `[${rows.map(recordJson).join(',')}]`,
-    };
+    return peekedJsonOf(this.peekFenced(opts));
+  }
+
+  reserve(span: number): ReservedRange | undefined {
+    if (!Number.isInteger(span) || span < 1)
+      throw new RangeError(`reserve: span must be a whole number ≥ 1, got ${span}`);
+    const oldest = this.journal.read(oldestRow);
+    if (!oldest) return undefined;
+    const range = { afterSeq: oldest.seq - 1, throughSeq: oldest.seq - 1 + span };
+    this.fence = Math.max(this.fence, range.throughSeq);
+    return range;
   }
 
   private peekFenced(opts: PeekOptions): OutboxRow[] {
@@ -179,8 +187,7 @@ export class OutboxService implements OutboxPort, OnApplicationShutdown {
       adjustMeta(conn, -gone.n, -gone.b);
       return readMeta(conn).records;
     });
-    // An empty outbox starts afresh: the next outage's windows may lie before old cursors (a clock set back).
-    if (left === 0) this.cursors.fill(-Infinity);
+    if (left === 0) this.thinner.reset();
     this.afterChange();
   }
 
@@ -288,12 +295,38 @@ export class OutboxService implements OutboxPort, OnApplicationShutdown {
       body: { point: s.point, value: s.value, quality: s.quality },
     }));
     const serialised = serialiseRecords(records);
-    if (readMeta(conn).bytes + serialised.bytes > this.capBytes) {
+    if (readMeta(conn).bytes + serialised.bytes <= this.capBytes) appendSerialised(conn, serialised);
+    else if (!this.appendThinning(conn, serialised)) {
       this.refuse(conn, samples);
       return;
     }
     if (this.refusals.size) this.ledgerRefusals(conn);
-    appendSerialised(conn, serialised);
+  }
+
+  /**
+   * A tick that does not fit: appended, then thinned oldest first, this tick
+   * included, until the outbox is under the cap, all in a savepoint of the
+   * tick's transaction. When even the last level everywhere cannot make room
+   * the savepoint is rolled back (tick, thinning and cursors) and false
+   * answered: the tick is refused. Appending before thinning means every
+   * thinning pass sees the samples that arrived up to its instant, the same
+   * as a background pass does, so the ledger reads the same either way.
+   */
+  private appendThinning(conn: SqliteConnection, serialised: ReturnType<typeof serialiseRecords>): boolean {
+    const state = this.thinner.snapshot();
+    const now = this.clock.now();
+    try {
+      conn.transaction(() => {
+        appendSerialised(conn, serialised);
+        while (readMeta(conn).bytes > this.capBytes)
+          if (!this.thinner.step(conn, this.fence, now)) throw new NoRoom();
+      })();
+    } catch (err) {
+      if (!(err instanceof NoRoom)) throw err;
+      this.thinner.restore(state);
+      return false;
+    }
+    return true;
   }
 
   private refuse(conn: SqliteConnection, samples: readonly OutboxSample[]): void {
@@ -309,7 +342,9 @@ export class OutboxService implements OutboxPort, OnApplicationShutdown {
         r.count++;
       }
     }
-    const oldest = Math.min(...[...this.refusals.values()].map((r) => r.from));
+    // A loop, not Math.min(...spread): a tick of some 100 000 points would overflow the stack.
+    let oldest = Infinity;
+    for (const r of this.refusals.values()) if (r.from < oldest) oldest = r.from;
     if (this.clock.now() - oldest >= REFUSAL_LEDGER_MS) this.ledgerRefusals(conn);
   }
 
@@ -343,7 +378,9 @@ export class OutboxService implements OutboxPort, OnApplicationShutdown {
   private async maintain(): Promise<void> {
     for (;;) {
       if (this.usedBytes() <= this.o.thinTo * this.capBytes) break;
-      const progressed = await this.journal.write((conn) => this.thinStep(conn));
+      const progressed = await this.journal.write((conn) =>
+        this.thinner.step(conn, this.fence, this.clock.now()),
+      );
       if (!progressed) break;
       await new Promise<void>((r) => setImmediate(r));
     }
@@ -353,33 +390,6 @@ export class OutboxService implements OutboxPort, OnApplicationShutdown {
   private updateNear(bytes: number): void {
     if (!this.near.value && bytes >= this.o.alarmAbove * this.capBytes) this.near.next(true);
     else if (this.near.value && bytes < this.o.alarmClearBelow * this.capBytes) this.near.next(false);
-  }
-
-  /** One window thinned (true), or a bounded look through empty ones (true), or nothing left at any level (false). */
-  private thinStep(conn: SqliteConnection): boolean {
-    const now = this.clock.now();
-    for (const [i, level] of this.o.levels.entries()) {
-      for (let n = 0; n < WINDOWS_PER_STEP; n++) {
-        const w = nextWindow(conn, level, this.cursors[i], this.fence);
-        // The window still filling is left alone: samples arriving later would land in thinned buckets.
-        if (w === undefined || w + level.windowMs > now) break;
-        this.cursors[i] = w + level.windowMs;
-        const entries = thinWindow(conn, level, w, this.fence);
-        if (entries.length) {
-          writeLedger(conn, entries, now);
-          return true;
-        }
-      }
-      if (this.canAdvance(conn, i, now)) return true;
-    }
-    return false;
-  }
-
-  /** Whether level `i` still has whole windows to look through (it stopped only at the step's bound). */
-  private canAdvance(conn: SqliteConnection, i: number, now: number): boolean {
-    const level = this.o.levels[i];
-    const w = nextWindow(conn, level, this.cursors[i], this.fence);
-    return w !== undefined && w + level.windowMs <= now;
   }
 
   private usedBytes(): number {

@@ -1,21 +1,31 @@
 /**
  * The upload half of the sync client against a scripted cloud that verifies
  * every signature: gzip + signed POST, confirm only after a 200, the 409
- * sequence-gap rules, retries on no answer and 5xx, and every outcome on the
- * link. Steps are driven one by one; no timers run.
+ * sequence-gap rules, retries on no answer and 5xx, every outcome on the
+ * link, and a cloud that refuses large bodies (413): smaller batches, and a
+ * record too large on its own held (never dropped) and reported until the
+ * cloud takes it. Steps are driven one by one; no timers run.
  */
 import { describe, expect, it } from '@jest/globals';
 import type { LinkOutcome } from '#libs/link';
+import type { OutboxRecord } from '#libs/sync';
 import type { Timers } from '../commands/timers.js';
 import { Backoff } from './backoff.js';
 import { BatchUploader } from './batch-uploader.js';
+import type { OversizedRecord, StepResult } from './batch-uploader.js';
 import { answer, BASE, client, MemoryOutbox, sample, ScriptedCloud, silentLog } from './sync-test-support.js';
 
 const T0 = Date.UTC(2026, 5, 1, 8, 0, 0);
 const noTimers: Timers = { set: () => ({}), clear: () => undefined };
 
 function harness(
-  opts: { maxRecords?: number; cloudAheadMs?: number; workBudgetMs?: number; workClock?: () => number } = {},
+  opts: {
+    maxRecords?: number;
+    maxBytes?: number;
+    cloudAheadMs?: number;
+    workBudgetMs?: number;
+    workClock?: () => number;
+  } = {},
 ) {
   const local = { ms: T0 };
   const clock = { now: () => local.ms };
@@ -30,7 +40,7 @@ function harness(
     client: client(cloud, clock, outcomes),
     outbox,
     site: 'hq',
-    limits: { maxRecords: opts.maxRecords ?? 3, maxBytes: 1 << 20 },
+    limits: { maxRecords: opts.maxRecords ?? 3, maxBytes: opts.maxBytes ?? 1 << 20 },
     timers: noTimers,
     log,
     backoff: new Backoff({ random: () => 0.5 }),
@@ -178,5 +188,95 @@ describe('BatchUploader', () => {
     await h.uploader.step();
     await h.uploader.step();
     expect(h.cloud.batches().map((b) => b.toSeq - b.fromSeq + 1)).toEqual([400, 400]);
+  });
+
+  /** A cloud that refuses (413) any batch whose JSON is over `limit.bytes` bytes, as the cloud's body cap does. */
+  function capped(h: ReturnType<typeof harness>, limit: { bytes: number }) {
+    const refused: Array<[number, number]> = [];
+    const taken: OutboxRecord[] = [];
+    h.cloud.onRequest = (_req, json) => {
+      const batch = json as { fromSeq: number; toSeq: number; records: OutboxRecord[] };
+      if (JSON.stringify(json).length > limit.bytes) {
+        refused.push([batch.fromSeq, batch.toSeq]);
+        return answer(413, {
+          reason: 'body-too-large',
+          detail: `the body exceeds the limit of ${limit.bytes} bytes`,
+        });
+      }
+      taken.push(...batch.records);
+      return answer(200, { highWaterMark: batch.toSeq });
+    };
+    return { refused, taken };
+  }
+
+  it('on a 413, halves the batch (records and bytes) and sends it at once; grows back, but never to a size refused', async () => {
+    const h = harness({ maxRecords: 64 });
+    const all = Array.from({ length: 200 }, (_, i) => sample(i + 1));
+    h.outbox.append(...all);
+    const one = JSON.stringify(sample(1)).length;
+    const cloud = capped(h, { bytes: 20 * one });
+    const results: StepResult[] = [];
+    for (let i = 0; i < 100 && results.at(-1) !== 'idle'; i++) results.push(await h.uploader.step());
+    // Everything arrived, once, in order; nothing was confirmed that the cloud had not taken.
+    expect(cloud.taken).toEqual(all);
+    expect(h.outbox.confirms).toEqual([...h.outbox.confirms].sort((a, b) => a - b));
+    expect(h.outbox.confirms.at(-1)).toBe(200);
+    // 64 records refused → 32 (and half the bytes) → 16, taken; then never back above a refused size.
+    expect(cloud.refused.slice(0, 2)).toEqual([
+      [1, 64],
+      [1, 32],
+    ]);
+    expect(h.cloud.batches()[2]).toMatchObject({ fromSeq: 1, toSeq: 16 });
+    expect(results).not.toContain('retry');
+    expect(results.filter((r) => r === 'shrunk')).toHaveLength(cloud.refused.length);
+    // Settled just under the limit: few refusals, and batches of about its size, not of one record.
+    expect(cloud.refused.length).toBeLessThanOrEqual(4);
+    const sizes = h.cloud.batches().map((b) => b.toSeq - b.fromSeq + 1);
+    expect(Math.min(...sizes.slice(-5, -1))).toBeGreaterThanOrEqual(15);
+    expect(h.uploader.status().limits.maxBytes).toBeLessThan(20 * one);
+    expect(h.uploader.status().oversized).toBeNull();
+    expect(h.outcomes.every((o) => o.kind === 'success')).toBe(true);
+  });
+
+  it('a record too large on its own is kept, retried with backoff and reported until the cloud takes it', async () => {
+    const h = harness({ maxRecords: 10 });
+    const big: OutboxRecord = {
+      seq: 3,
+      at: sample(3).at,
+      kind: 'event',
+      body: { type: 'configuration', source: 'engineer', message: 'x'.repeat(5000) },
+    };
+    const records = [sample(1), sample(2), big, sample(4), sample(5)];
+    h.outbox.append(...records);
+    const limit = { bytes: 2000 };
+    const cloud = capped(h, limit);
+    const reported: Array<OversizedRecord | null> = [];
+    h.uploader.oversized$.subscribe((r) => reported.push(r));
+
+    const results: StepResult[] = [];
+    for (let i = 0; i < 8; i++) results.push(await h.uploader.step());
+    // 5 records refused → 2 taken → 3 alone (the byte bound leaves no room for more) refused, again and again.
+    expect(cloud.taken.map((r) => r.seq)).toEqual([1, 2]);
+    expect(results).toEqual(['shrunk', 'sent', ...Array<StepResult>(6).fill('retry')]);
+    expect(cloud.refused).toEqual([[1, 5], ...Array<[number, number]>(6).fill([3, 3])]);
+    // Never dropped or skipped: 3, 4 and 5 are still in the outbox, nothing past 2 confirmed.
+    expect(h.outbox.records.map((r) => r.seq)).toEqual([3, 4, 5]);
+    expect(h.outbox.confirms).toEqual([2]);
+    // Reported once (the first acknowledgement said nothing was stuck), logged loudly once.
+    expect(reported).toEqual([
+      null,
+      { seq: 3, bytes: expect.any(Number), detail: expect.stringContaining('2000') },
+    ]);
+    expect(h.errors.filter((e) => e.includes('record 3 alone'))).toHaveLength(1);
+    expect(h.uploader.status()).toMatchObject({ oversized: { seq: 3 }, consecutiveFailures: 6 });
+
+    // The cloud's limit is raised: the record goes, the rest follows, the report clears.
+    limit.bytes = 1 << 20;
+    expect(await h.uploader.step()).toBe('sent');
+    expect(await h.uploader.step()).toBe('sent');
+    expect(await h.uploader.step()).toBe('idle');
+    expect(cloud.taken).toEqual(records);
+    expect(reported.at(-1)).toBeNull();
+    expect(h.uploader.status()).toMatchObject({ oversized: null, consecutiveFailures: 0 });
   });
 });

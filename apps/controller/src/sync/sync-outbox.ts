@@ -54,6 +54,8 @@ export function peekBatch(
       fromSeq: batch.fromSeq,
       toSeq: batch.toSeq,
       recordsJson: JSON.stringify(batch.records),
+      // The port's measure: the sum of the records' JSON sizes.
+      bytes: records.reduce((n, r) => n + JSON.stringify(r).length, 0),
     };
   };
   const peeked = outbox.peek(limits);

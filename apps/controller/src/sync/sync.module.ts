@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
+import { AlarmsModule } from '../alarms/alarms.module.js';
 import { CommandsModule } from '../commands/commands.module.js';
 import { ConfigurationModule } from '../configuration/configuration.module.js';
 import { FieldbusModule } from '../fieldbus/fieldbus.module.js';
 import { CLOUD_TRANSPORT, fetchTransport } from './cloud-transport.js';
+import { SyncAlarms } from './sync-alarms.js';
 import { SyncController } from './sync.controller.js';
 import { SyncService } from './sync.service.js';
 
@@ -11,9 +13,9 @@ import { SyncService } from './sync.service.js';
  * LinkService (global LinkModule) and OUTBOX (the outbox module) come from outside.
  */
 @Module({
-  imports: [CommandsModule, ConfigurationModule, FieldbusModule],
+  imports: [AlarmsModule, CommandsModule, ConfigurationModule, FieldbusModule],
   controllers: [SyncController],
-  providers: [SyncService, { provide: CLOUD_TRANSPORT, useValue: fetchTransport }],
+  providers: [SyncService, SyncAlarms, { provide: CLOUD_TRANSPORT, useValue: fetchTransport }],
   exports: [SyncService],
 })
 export class SyncModule {}

@@ -38,6 +38,7 @@ import type { ControllerKeys } from './controller-keys.js';
 import { DesiredPoller } from './desired-poller.js';
 import { DesiredStateApplier } from './desired-state.js';
 import { Heartbeat } from './heartbeat.js';
+import { ReplayReader } from './replay-reader.js';
 import { ScanJitter } from './scan-jitter.js';
 import type { JitterSummary } from './scan-jitter.js';
 import { SignedCloudClient } from './signed-client.js';
@@ -64,6 +65,9 @@ export class SyncService implements OnApplicationBootstrap, OnModuleDestroy {
   readonly poller: DesiredPoller;
   readonly applier: DesiredStateApplier;
   readonly jitter = new ScanJitter();
+  private readonly replay: ReplayReader | undefined;
+  /** Whether the cloud answered the last exchange (a success as the link counts it). */
+  private answering = true;
   private readonly cloud: CloudConfig & { url: string };
   private readonly site: string;
   private readonly subscriptions: Subscription[] = [];
@@ -109,9 +113,23 @@ export class SyncService implements OnApplicationBootstrap, OnModuleDestroy {
       clock,
       record: (outcome: LinkOutcome) => {
         if (outcome.kind === 'success') this.heartbeat.noteSuccess();
+        // The cloud answers again after failing (a ping, say): replay now, not when the link's
+        // hysteresis says CONNECTED (some 3 s later) nor when the upload's backoff runs out (up to
+        // 30 s). Only on that change: a batch the cloud refuses keeps its backoff.
+        const recovered = outcome.kind === 'success' && !this.answering;
+        this.answering = outcome.kind === 'success';
+        if (recovered) this.uploader.wakeUp();
         recorder.record(outcome);
       },
     });
+    // A replay must leave the scan loop its cadence (issue 5 item 5: jitter p99 < 100 ms): batches are
+    // read, serialised and gzipped in the replay worker, on a connection of its own and at a lower CPU
+    // priority. An in-memory database has no second connection: there they are peeked on the main
+    // thread, in batches sized by the time they take there.
+    this.replay =
+      config.database === ':memory:'
+        ? undefined
+        : new ReplayReader({ file: config.database, site: this.site, outbox, log });
     this.uploader = new BatchUploader({
       client: this.client,
       outbox,
@@ -119,7 +137,7 @@ export class SyncService implements OnApplicationBootstrap, OnModuleDestroy {
       limits: { maxRecords: this.cloud.batchMaxRecords, maxBytes: this.cloud.batchMaxBytes },
       timers,
       log,
-      // A replay must leave the scan loop its cadence (issue 5 item 5: jitter p99 < 100 ms).
+      source: this.replay,
       workBudgetMs: 10,
     });
     const writable = [...pointRefs(site).values()]
@@ -159,6 +177,7 @@ export class SyncService implements OnApplicationBootstrap, OnModuleDestroy {
     this.jitter.stop();
     this.client.close();
     await Promise.all([this.uploader.stop(), this.poller.stop()]);
+    await this.replay?.close();
   }
 
   status(): SyncStatus {
