@@ -288,6 +288,42 @@ describe('outbox cap during an outage', () => {
     detector.onModuleDestroy();
   }, 120_000);
 
+  it('a sync client retrying through the outage fences only while a batch is in flight: released, the backlog is thinned, not refused', async () => {
+    const cap = 40_000;
+    await open(cap);
+    const run = await outage({
+      points: POINTS,
+      tickMs: 100,
+      ms: 2 * MIN,
+      settle: () => o.outbox.idle(),
+      everyTick: (t) => {
+        if (t % 20 !== 0) return Promise.resolve();
+        // What the uploader does on each try against an unreachable cloud: peek a whole batch (on a tiny cap,
+        // the whole backlog), fail, release.
+        o.outbox.peek({ maxRecords: 5000, maxBytes: 5e6 });
+        o.outbox.release();
+        return Promise.resolve();
+      },
+    });
+    expect(run.refused.size).toBe(0);
+    expect(o.outbox.stats().refusedSamples).toBe(0);
+    const ledger = o.outbox.ledger(0, 1_000_000);
+    expect(ledger.some((e) => e.reason === THIN_LEVELS[0].reason)).toBe(true);
+    const records = drain(o.outbox);
+    expect(gaps(records)).toEqual([]);
+    expect(
+      checkLedger({
+        generated: run.generated,
+        inFlight: new Set(),
+        refused: run.refused,
+        ledger,
+        survivors: survivorsOf(records),
+        levels: THIN_LEVELS,
+        refusedReason: REFUSED_REASON,
+      }),
+    ).toEqual([]);
+  }, 60_000);
+
   it('a tick that does not fit is taken in by thinning at commit (its own samples included), not refused', async () => {
     // No background thinning (it would start only above the cap itself): every time the cap is
     // reached, the tick's own transaction must make the room, or refuse it.

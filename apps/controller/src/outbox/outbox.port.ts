@@ -14,9 +14,10 @@
  *   those; call it only with the cloud's answered high-water mark, after its
  *   commit. It resolves once the trim is committed. A hwm below the last one
  *   confirmed changes nothing.
- * - Records peeked are fenced from cap thinning until confirmed (or until a
- *   later peek starts lower): a batch in flight is never rewritten under the
- *   sync client, so the cloud never sees a sequence reversal.
+ * - Records peeked are fenced from cap thinning until confirmed or released
+ *   (`release()`: the request carrying them ended without a confirm): a batch
+ *   in flight is never rewritten under the sync client, so the cloud never
+ *   sees a sequence reversal, and an outage does not fence the backlog.
  */
 import type { OutboxRecord } from '#libs/sync';
 
@@ -78,6 +79,8 @@ export interface OutboxPort {
    */
   reserve(span: number): ReservedRange | undefined;
   confirm(highWaterMark: number): Promise<void>;
+  /** Lifts the fence of the last peek or reserve: the batch is no longer in flight and was not confirmed. */
+  release(): void;
   stats(): OutboxStats;
 }
 

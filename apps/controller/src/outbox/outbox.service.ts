@@ -90,7 +90,7 @@ export class OutboxService implements OutboxPort, OnApplicationShutdown {
   private readonly o: Required<OutboxOptions>;
   private pending?: Pending;
   private maintaining?: Promise<void>;
-  /** Highest seq handed to the sync client by peek: never thinned under it. */
+  /** Highest seq handed to the sync client by peek or reserve and still in flight: never thinned under it. */
   private fence = 0;
   private readonly thinner: Thinner;
   private readonly refusals = new Map<string, { from: number; to: number; count: number }>();
@@ -170,6 +170,10 @@ export class OutboxService implements OutboxPort, OnApplicationShutdown {
       this.fence = Math.max(this.fence, last.through ?? last.seq);
     }
     return rows;
+  }
+
+  release(): void {
+    this.fence = 0; // everything at or below the confirmed mark is trimmed already
   }
 
   async confirm(highWaterMark: number): Promise<void> {

@@ -86,7 +86,12 @@ describe('BatchUploader', () => {
       answer(200, { ok: true }),
       answer(400, { detail: 'records[0].seq: must be an integer' }),
     );
-    for (let i = 0; i < 5; i++) expect(await h.uploader.step()).toBe('retry');
+    for (let i = 0; i < 5; i++) {
+      expect(await h.uploader.step()).toBe('retry');
+      // Each failed batch is released: not in flight any more, so cap thinning may take it (an outage must
+      // not fence the backlog).
+      expect(h.outbox.releases).toBe(i + 1);
+    }
     expect(h.outbox.confirms).toEqual([]);
     expect(h.outbox.records.map((r) => r.seq)).toEqual([1, 2]);
     expect(h.outcomes).toEqual([

@@ -190,6 +190,16 @@ export class BatchUploader {
 
   /** One batch: peek, send, confirm. Public for tests, which step without timers. */
   async step(): Promise<StepResult> {
+    try {
+      return await this.exchangeBatch();
+    } finally {
+      // The batch is no longer in flight: thinning may take its records again if it was not confirmed (an outage
+      // must not fence the backlog from the cap); confirmed ones are trimmed, so lifting the fence costs nothing.
+      this.o.outbox.release?.();
+    }
+  }
+
+  private async exchangeBatch(): Promise<StepResult> {
     const prepared = await this.prepare();
     if (prepared === undefined) return 'idle';
     const { body, ...batch } = prepared;

@@ -19,6 +19,13 @@ export interface SyncOutbox {
   peekJson?(limits: PeekLimits): PeekedJson | undefined;
   /** Everything up to and including `highWaterMark` is durable in the cloud and may be trimmed. */
   confirm(highWaterMark: number): Promise<void> | void;
+  /**
+   * The batch last peeked is no longer in flight and was not confirmed (the
+   * cloud was unreachable, refused it or it was too large): cap thinning may
+   * take its records again. Without this, an outage would keep the oldest
+   * batch, on a small cap the whole outbox, fenced from thinning.
+   */
+  release?(): void;
 }
 
 /** The last sequence number a record stands for (a thinned run stands for seq..through). */

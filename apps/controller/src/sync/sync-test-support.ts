@@ -123,6 +123,8 @@ export function sample(seq: number, point = 'ahu.temp', value = seq): OutboxReco
 export class MemoryOutbox implements SyncOutbox {
   records: OutboxRecord[] = [];
   readonly confirms: number[] = [];
+  /** How often the sync client said the batch it peeked is no longer in flight. */
+  releases = 0;
 
   append(...records: OutboxRecord[]): void {
     this.records.push(...records);
@@ -143,5 +145,9 @@ export class MemoryOutbox implements SyncOutbox {
   confirm(mark: number): void {
     this.confirms.push(mark);
     this.records = this.records.filter((r) => lastSeqOf(r) > mark);
+  }
+
+  release(): void {
+    this.releases++;
   }
 }
