@@ -77,7 +77,7 @@ describe('outbox cap during an outage', () => {
     let slowestTickMs = 0;
     const refused = new Set<string>();
 
-    const hours = 9;
+    const hours = 14;
     let inFlight: OutboxRecord[] = [];
     for (let t = 0; t < (hours * 3600_000) / POLL_MS; t++) {
       now = T0 + t * POLL_MS;
@@ -291,6 +291,8 @@ describe('outbox cap during an outage', () => {
   it('a sync client retrying through the outage fences only while a batch is in flight: released, the backlog is thinned, not refused', async () => {
     const cap = 40_000;
     await open(cap);
+    const nearChanges: boolean[] = [];
+    const near = o.outbox.nearCap$.subscribe((v) => nearChanges.push(v));
     const run = await outage({
       points: POINTS,
       tickMs: 100,
@@ -309,7 +311,13 @@ describe('outbox cap during an outage', () => {
     expect(o.outbox.stats().refusedSamples).toBe(0);
     const ledger = o.outbox.ledger(0, 1_000_000);
     expect(ledger.some((e) => e.reason === THIN_LEVELS[0].reason)).toBe(true);
+    // The near-cap alarm: raised once, not cleared by thinning (it would flap all through the outage) ...
+    expect(nearChanges).toEqual([false, true]);
     const records = drain(o.outbox);
+    // ... only once the cloud has taken the backlog.
+    await o.outbox.confirm(endOf(records[records.length - 1]));
+    expect(nearChanges).toEqual([false, true, false]);
+    near.unsubscribe();
     expect(gaps(records)).toEqual([]);
     expect(
       checkLedger({

@@ -14,8 +14,8 @@
  * 1 per 15 minutes; whole windows that have ended first, then, only when
  * those are used up, the recent minutes and the minute still filling, oldest
  * first); `nearCap$` turns true at `alarmAbove` and false again below
- * `alarmClearBelow` (hysteresis, so a trim at the boundary does not flap the
- * alarm). A tick that does not fit is appended and thinned in its own
+ * `alarmClearBelow` once the cloud has taken data (hysteresis, so a trim at
+ * the boundary does not flap the alarm; thinning never clears it). A tick that does not fit is appended and thinned in its own
  * transaction, its own samples included, as far as needed; only when even
  * that cannot bring the outbox under the cap is the tick undone and refused
  * (counted and ledgered), never events. appendSamples resolves either way,
@@ -192,7 +192,7 @@ export class OutboxService implements OutboxPort, OnApplicationShutdown {
       return readMeta(conn).records;
     });
     if (left === 0) this.thinner.reset();
-    this.afterChange();
+    this.afterChange(true);
   }
 
   stats(): OutboxStats {
@@ -366,10 +366,10 @@ export class OutboxService implements OutboxPort, OnApplicationShutdown {
   }
 
   /** After every commit: the rate window, the near-cap state, and thinning when above its threshold. */
-  private afterChange(): void {
+  private afterChange(confirmed = false): void {
     const { bytes, appended } = this.journal.read(readMeta);
     this.ratePerSecond(appended);
-    this.updateNear(bytes);
+    this.updateNear(bytes, confirmed);
     if (bytes > this.o.thinAbove * this.capBytes && !this.maintaining)
       this.maintaining = this.maintain()
         .catch((err: unknown) => this.log?.error({ err: (err as Error).message }, 'outbox: thinning failed'))
@@ -388,12 +388,18 @@ export class OutboxService implements OutboxPort, OnApplicationShutdown {
       if (!progressed) break;
       await new Promise<void>((r) => setImmediate(r));
     }
-    this.updateNear(this.usedBytes());
+    this.updateNear(this.usedBytes(), false);
   }
 
-  private updateNear(bytes: number): void {
+  /**
+   * Raised at `alarmAbove`; cleared below `alarmClearBelow` only by what the cloud took (a confirm), never by
+   * thinning: one thinned window can drop the outbox far below the mark and it refills within seconds, so an
+   * alarm cleared by thinning would flap all through an outage (seen on the demo at a 256 KiB cap).
+   */
+  private updateNear(bytes: number, confirmed: boolean): void {
     if (!this.near.value && bytes >= this.o.alarmAbove * this.capBytes) this.near.next(true);
-    else if (this.near.value && bytes < this.o.alarmClearBelow * this.capBytes) this.near.next(false);
+    else if (confirmed && this.near.value && bytes < this.o.alarmClearBelow * this.capBytes)
+      this.near.next(false);
   }
 
   private usedBytes(): number {
