@@ -102,11 +102,17 @@ async function timeTurns(
   for (let i = 0; i < WARMUP_SCANS || performance.now() - warmStart < WARMUP_MS; i++)
     for (const c of all) await c.scan();
   const times = all.map((): number[] => []);
+  // This process's CPU (user + system) during each contender's scans: the peers run in a child process, so it is
+  // the client's own cost, which the wall-clock medians hide behind the peers' answer times.
+  const cpuMicros = all.map(() => 0);
   const order = everyPairOnce(contenders.length);
   const timed = async (k: number): Promise<void> => {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     await all[k].scan();
     times[k].push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpuMicros[k] += c.user + c.system;
   };
   for (let i = 0, done = 0; times.some((t, k) => k < contenders.length && t.length < turns); i++) {
     const k = order[i % order.length];
@@ -117,7 +123,7 @@ async function timeTurns(
   return all.map((c, k) => {
     const m = median(times[k]);
     console.log(
-      `  ${c.label.padEnd(44)} median ${m.toFixed(1).padStart(8)} ms  (min ${Math.min(...times[k]).toFixed(1)}, max ${Math.max(...times[k]).toFixed(1)}, ${times[k].length} scans taking turns)`,
+      `  ${c.label.padEnd(44)} median ${m.toFixed(1).padStart(8)} ms  (min ${Math.min(...times[k]).toFixed(1)}, max ${Math.max(...times[k]).toFixed(1)}, ${times[k].length} scans taking turns; client CPU ${(cpuMicros[k] / 1000 / times[k].length).toFixed(2)} ms/scan)`,
     );
     return m;
   });

@@ -109,27 +109,27 @@ export class MbapTcpLink extends EventEmitter implements RawModbus {
   }
 
   readHoldingRegisters(address: number, length: number): Promise<{ data: number[] }> {
-    return this.request(3, readPdu(3, address, length), registersOf(length));
+    return this.request(3, wordsPdu(3, address, length), registersOf(length));
   }
 
   readInputRegisters(address: number, length: number): Promise<{ data: number[] }> {
-    return this.request(4, readPdu(4, address, length), registersOf(length));
+    return this.request(4, wordsPdu(4, address, length), registersOf(length));
   }
 
   readCoils(address: number, length: number): Promise<{ data: boolean[] }> {
-    return this.request(1, readPdu(1, address, length), bitsOf(length));
+    return this.request(1, wordsPdu(1, address, length), bitsOf(length));
   }
 
   readDiscreteInputs(address: number, length: number): Promise<{ data: boolean[] }> {
-    return this.request(2, readPdu(2, address, length), bitsOf(length));
+    return this.request(2, wordsPdu(2, address, length), bitsOf(length));
   }
 
   writeCoil(address: number, state: boolean): Promise<{ address: number }> {
-    return this.request(5, readPdu(5, address, state ? 0xff00 : 0), echoOf(5));
+    return this.request(5, wordsPdu(5, address, state ? 0xff00 : 0), echoOf(5));
   }
 
   writeRegister(address: number, value: number): Promise<{ address: number }> {
-    return this.request(6, readPdu(6, address, value), echoOf(5));
+    return this.request(6, wordsPdu(6, address, value), echoOf(5));
   }
 
   writeRegisters(address: number, values: number[]): Promise<{ address: number }> {
@@ -294,7 +294,7 @@ export class MbapTcpLink extends EventEmitter implements RawModbus {
 }
 
 /** A 5-byte PDU: function code and two words (a read's address and count; a single write's address and value). */
-function readPdu(fc: number, address: number, word: number): Buffer {
+function wordsPdu(fc: number, address: number, word: number): Buffer {
   const pdu = Buffer.allocUnsafe(5);
   pdu[0] = fc;
   pdu.writeUInt16BE(address, 1);

@@ -35,6 +35,44 @@ export interface LedgerEntry {
   reason: string;
 }
 
+/** A row of `loss_ledger` as GET /api/v1/outbox/ledger answers it: the wire's loss body with its id and seq. */
+export interface LedgerRowDto extends LossBody {
+  id: number;
+  seq: number;
+  recordedAt: string;
+}
+
+/** The loss ledger, oldest first, after the entry id `after`. */
+export function readLedger(conn: SqliteConnection, after: number, limit: number): LedgerRowDto[] {
+  const rows = prepared(conn, `SELECT * FROM "loss_ledger" WHERE "id" > ? ORDER BY "id" LIMIT ?`).all(
+    after,
+    limit,
+  ) as Array<{
+    id: number;
+    seq: number;
+    point: string;
+    from_at: number;
+    to_at: number;
+    samples_before: number;
+    samples_after: number;
+    reason: string;
+    recorded_at: number;
+  }>;
+  return rows.map((r) => ({
+    id: r.id,
+    seq: r.seq,
+    ...lossBody({
+      point: r.point,
+      from: r.from_at,
+      to: r.to_at,
+      samplesBefore: r.samples_before,
+      samplesAfter: r.samples_after,
+      reason: r.reason,
+    }),
+    recordedAt: new Date(r.recorded_at).toISOString(),
+  }));
+}
+
 /** Appends ledger entries as `loss` outbox records and keeps them in `loss_ledger`; answers their ids and seqs. */
 export function writeLedger(
   conn: SqliteConnection,

@@ -34,8 +34,8 @@ import type { SqliteConnection, SqliteJournal } from '../events/sqlite-journal.j
 import { adjustMeta, appendSerialised, readMeta, serialiseRecords } from './outbox-append.js';
 import { lastSeq, oldestRow, peekedJsonOf, peekRows, toRecord } from './outbox-read.js';
 import type { OutboxRow } from './outbox-read.js';
-import { writeLedger } from './outbox-ledger.js';
-import type { LedgerEntry } from './outbox-ledger.js';
+import { readLedger, writeLedger } from './outbox-ledger.js';
+import type { LedgerEntry, LedgerRowDto } from './outbox-ledger.js';
 import { THIN_LEVELS, Thinner } from './outbox-thinning.js';
 import type { ThinLevel } from './outbox-thinning.js';
 import type { OutboxPort, OutboxStats, PeekedJson, PeekOptions, ReservedRange } from './outbox.port.js';
@@ -61,17 +61,7 @@ export interface OutboxSample extends SampleBody {
   at: number;
 }
 
-export interface LedgerRowDto {
-  id: number;
-  seq: number;
-  point: string;
-  from: string;
-  to: string;
-  samplesBefore: number;
-  samplesAfter: number;
-  reason: string;
-  recordedAt: string;
-}
+export type { LedgerRowDto } from './outbox-ledger.js';
 
 interface Log {
   warn(obj: object, msg: string): void;
@@ -230,30 +220,7 @@ export class OutboxService implements OutboxPort, OnApplicationShutdown {
 
   /** The loss ledger, oldest first, after the entry id `after`. */
   ledger(after: number, limit: number): LedgerRowDto[] {
-    const rows = this.journal.read((conn) =>
-      prepared(conn, `SELECT * FROM "loss_ledger" WHERE "id" > ? ORDER BY "id" LIMIT ?`).all(after, limit),
-    ) as Array<{
-      id: number;
-      seq: number;
-      point: string;
-      from_at: number;
-      to_at: number;
-      samples_before: number;
-      samples_after: number;
-      reason: string;
-      recorded_at: number;
-    }>;
-    return rows.map((r) => ({
-      id: r.id,
-      seq: r.seq,
-      point: r.point,
-      from: new Date(r.from_at).toISOString(),
-      to: new Date(r.to_at).toISOString(),
-      samplesBefore: r.samples_before,
-      samplesAfter: r.samples_after,
-      reason: r.reason,
-      recordedAt: new Date(r.recorded_at).toISOString(),
-    }));
+    return this.journal.read((conn) => readLedger(conn, after, limit));
   }
 
   /** Resolves when the pending tick is committed and background thinning has stopped (tests, shutdown). */
